@@ -1,0 +1,1 @@
+"""The Alexa side: request verification, request parsing, skill answers."""

@@ -1,0 +1,185 @@
+"""Amazon's signing certificate chains: fetched once per URL, verified, cached."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+import datetime as dt
+from http import HTTPStatus
+import logging
+import posixpath
+from urllib.parse import urlsplit
+
+import aiohttp
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.x509 import DNSName
+from cryptography.x509.verification import (
+    PolicyBuilder,
+    Store,
+    VerificationError as X509VerificationError,
+)
+
+from ..const import (
+    CERT_FETCH_TIMEOUT,
+    CERT_SAN,
+    CERT_URL_HOST,
+    CERT_URL_PATH_PREFIX,
+    MAX_CERT_CHAIN_BYTES,
+)
+from ..exceptions import VerificationError
+from .trust import parse_pem_bundle
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_CACHED_CHAINS = 16
+FAILURE_TTL = dt.timedelta(seconds=60)
+
+
+def normalize_cert_url(url: str) -> str:
+    """Check a SignatureCertChainUrl as Amazon specifies and return it normalised."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise VerificationError("certificate URL is malformed") from None
+    if parts.scheme.lower() != "https":
+        raise VerificationError("certificate URL is not https")
+    if (parts.hostname or "").lower() != CERT_URL_HOST:
+        raise VerificationError("certificate URL host is not s3.amazonaws.com")
+    if port not in (None, 443):
+        raise VerificationError("certificate URL port is not 443")
+    if parts.username or parts.password:
+        raise VerificationError("certificate URL carries credentials")
+    path = posixpath.normpath(parts.path) if parts.path else ""
+    if parts.path.endswith("/") and not path.endswith("/"):
+        path += "/"
+    if not path.startswith(CERT_URL_PATH_PREFIX):
+        raise VerificationError("certificate URL path does not start with /echo.api/")
+    query = f"?{parts.query}" if parts.query else ""
+    return f"https://{CERT_URL_HOST}{path}{query}"
+
+
+@dataclass(frozen=True, slots=True)
+class _CachedChain:
+    """A verified signing key, good until the chain's earliest expiry."""
+
+    key: RSAPublicKey | None
+    expires: dt.datetime
+    error: str | None = None
+
+
+def _now() -> dt.datetime:
+    """Return the current time, timezone-aware."""
+    return dt.datetime.now(dt.UTC)
+
+
+class CertificateChains:
+    """Fetch, verify and cache the chains behind Alexa request signatures."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        roots: list[x509.Certificate],
+        clock: Callable[[], dt.datetime] = _now,
+    ) -> None:
+        """Keep the HTTP session and the trust anchors to verify against."""
+        self._session = session
+        self._store = Store(roots) if roots else None
+        self._clock = clock
+        self._cache: OrderedDict[str, _CachedChain] = OrderedDict()
+        self._inflight: dict[str, asyncio.Future[_CachedChain]] = {}
+
+    async def signing_key(self, url: str) -> RSAPublicKey:
+        """Return the verified public key for a normalised certificate URL."""
+        now = self._clock()
+        entry = self._cache.get(url)
+        if entry is None or entry.expires <= now:
+            entry = await self._fetch_once(url)
+        if entry.key is None:
+            raise VerificationError(entry.error or "certificate chain rejected")
+        return entry.key
+
+    async def _fetch_once(self, url: str) -> _CachedChain:
+        """Let concurrent requests for one URL share one download."""
+        future = self._inflight.get(url)
+        if future is not None:
+            return await asyncio.shield(future)
+        future = asyncio.get_running_loop().create_future()
+        self._inflight[url] = future
+        try:
+            entry = await self._download_and_verify(url)
+            future.set_result(entry)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as err:
+            future.set_exception(err)
+            future.exception()  # mark retrieved: waiters re-raise it themselves
+            raise
+        finally:
+            del self._inflight[url]
+        self._cache[url] = entry
+        self._cache.move_to_end(url)
+        while len(self._cache) > MAX_CACHED_CHAINS:
+            self._cache.popitem(last=False)
+        return entry
+
+    async def _download_and_verify(self, url: str) -> _CachedChain:
+        """Download the PEM chain and verify it; failures are cached briefly."""
+        now = self._clock()
+        try:
+            pem = await self._download(url)
+            key, expires = self._verify(pem, now)
+        except VerificationError as err:
+            return _CachedChain(None, now + FAILURE_TTL, str(err))
+        return _CachedChain(key, expires)
+
+    async def _download(self, url: str) -> bytes:
+        """Fetch the chain with a size and time limit."""
+        try:
+            async with self._session.get(
+                url,
+                timeout=aiohttp.ClientTimeout(total=CERT_FETCH_TIMEOUT),
+                allow_redirects=False,
+            ) as resp:
+                if resp.status != HTTPStatus.OK:
+                    raise VerificationError(
+                        f"certificate download answered {resp.status}"
+                    )
+                data = await resp.content.read(MAX_CERT_CHAIN_BYTES + 1)
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise VerificationError(
+                f"certificate download failed: {type(err).__name__}"
+            ) from None
+        if len(data) > MAX_CERT_CHAIN_BYTES:
+            raise VerificationError("certificate chain is too large")
+        return data
+
+    def _verify(self, pem: bytes, now: dt.datetime) -> tuple[RSAPublicKey, dt.datetime]:
+        """Check the chain builds to a trusted root with the Alexa SAN, valid now."""
+        certificates = parse_pem_bundle(pem)
+        if not certificates:
+            raise VerificationError("certificate chain holds no certificate")
+        if self._store is None:
+            raise VerificationError("no trust anchors loaded (set SSL_CERT_FILE)")
+        leaf, intermediates = certificates[0], certificates[1:]
+        if not leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
+            raise VerificationError("signing certificate is expired or not yet valid")
+        verifier = (
+            PolicyBuilder()
+            .store(self._store)
+            .time(now)
+            .build_server_verifier(DNSName(CERT_SAN))
+        )
+        try:
+            chain = verifier.verify(leaf, intermediates)
+        except X509VerificationError as err:
+            raise VerificationError(f"certificate chain rejected: {err}") from None
+        key = leaf.public_key()
+        if not isinstance(key, RSAPublicKey):
+            raise VerificationError("signing certificate does not hold an RSA key")
+        expires = min(cert.not_valid_after_utc for cert in chain)
+        return key, expires

@@ -1,0 +1,200 @@
+"""Answer verified Alexa requests with AudioPlayer directives for MA's streams."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import logging
+from typing import Any
+
+from ..const import PlayerActivity
+from ..models.slot import PlayerSlot
+from ..slots import SlotRegistry
+from . import responses
+from .envelope import AlexaRequest
+from .locales import SkillLocales
+
+_LOGGER = logging.getLogger(__name__)
+
+INTENT_PLAY = "PlayAudio"
+INTENTS_STOP = frozenset(
+    {"AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"}
+)
+INTENTS_NOT_AVAILABLE = frozenset(
+    {
+        "AMAZON.NextIntent",
+        "AMAZON.PreviousIntent",
+        "AMAZON.StartOverIntent",
+        "AMAZON.RepeatIntent",
+        "AMAZON.LoopOnIntent",
+        "AMAZON.LoopOffIntent",
+        "AMAZON.ShuffleOnIntent",
+        "AMAZON.ShuffleOffIntent",
+    }
+)
+MAX_PLAY_RETRIES = 1
+
+
+class SkillHandler:
+    """Turn one verified request into the answer Alexa allows for its type."""
+
+    def __init__(
+        self,
+        slots: SlotRegistry,
+        locales: SkillLocales,
+        public_url: Callable[[], str | None],
+    ) -> None:
+        """Keep the slots, the skill's strings and a source of the public address."""
+        self._slots = slots
+        self._locales = locales
+        self._public_url = public_url
+
+    def handle(self, req: AlexaRequest) -> dict[str, Any]:
+        """Dispatch by request type; unknown types get an empty answer."""
+        kind = req.type
+        if kind == "LaunchRequest":
+            return self._start(req)
+        if kind == "IntentRequest":
+            return self._intent(req)
+        if kind.startswith("AudioPlayer."):
+            return self._audio_event(req)
+        if kind.startswith("PlaybackController."):
+            return self._controller(req)
+        if kind == "System.ExceptionEncountered":
+            _LOGGER.warning(
+                "Alexa reported an error in an earlier answer: %s %s",
+                req.error_type,
+                req.error_message,
+            )
+        elif kind != "SessionEndedRequest":
+            _LOGGER.info("Ignoring Alexa request type %s", kind)
+        return responses.empty()
+
+    def _say(self, req: AlexaRequest, key: str) -> dict[str, Any]:
+        """Speak one of the skill's strings in the request's language."""
+        return responses.speak(self._locales.get(req.locale).speech[key])
+
+    def _intent(self, req: AlexaRequest) -> dict[str, Any]:
+        """Answer a spoken intent."""
+        intent = req.intent or ""
+        if intent == "AMAZON.HelpIntent":
+            speech = self._locales.get(req.locale).speech
+            return responses.speak(speech["help"], reprompt=speech["help_reprompt"])
+        if intent == "AMAZON.NavigateHomeIntent":
+            return responses.empty()
+        if intent in INTENTS_NOT_AVAILABLE:
+            return self._say(req, "not_available")
+        if intent not in INTENTS_STOP | {INTENT_PLAY, "AMAZON.ResumeIntent"}:
+            return self._say(req, "fallback")
+        if not req.supports_audio:
+            return self._say(req, "device_not_supported")
+        if intent == INTENT_PLAY:
+            return self._start(req)
+        if intent == "AMAZON.ResumeIntent":
+            return self._resume(req, spoken=True)
+        return self._stop(req)
+
+    def _start(self, req: AlexaRequest) -> dict[str, Any]:
+        """Play the device's slot from the start of what Music Assistant pushed."""
+        if not req.supports_audio:
+            return self._say(req, "device_not_supported")
+        slot = (
+            self._slots.slot_for_device(req.device_id)
+            if req.device_id
+            else self._slots.latest()
+        )
+        if slot is None:
+            return self._say(req, "nothing_pushed")
+        return self._play(req, slot, 0, spoken=True)
+
+    def _resume(self, req: AlexaRequest, *, spoken: bool) -> dict[str, Any]:
+        """Play the slot again from the offset Alexa last reported."""
+        slot = self._slots.by_audio_token(req.known_token)
+        if slot is None and req.device_id:
+            slot = self._slots.slot_for_device(req.device_id)
+        if slot is None:
+            return self._say(req, "nothing_pushed") if spoken else responses.empty()
+        return self._play(req, slot, slot.offset_ms, spoken=spoken)
+
+    def _stop(self, req: AlexaRequest) -> dict[str, Any]:
+        """Stop playback and remember where it was."""
+        slot = self._slots.by_audio_token(req.known_token)
+        if slot is not None:
+            self._slots.record(slot, PlayerActivity.STOPPED, req.known_offset_ms)
+        return responses.stop()
+
+    def _play(
+        self, req: AlexaRequest, slot: PlayerSlot, offset_ms: int, *, spoken: bool
+    ) -> dict[str, Any]:
+        """Build the Play directive for a slot through the public relay."""
+        base = self._public_url()
+        if base is None:
+            _LOGGER.warning("Cannot play: the public_url option is not set")
+            return self._say(req, "no_public_address") if spoken else responses.empty()
+        token = self._slots.start_play(slot)
+        art = f"{base}/image/{slot.image_token}" if slot.image_token else None
+        metadata = responses.Metadata(
+            title=slot.title, subtitle=slot.subtitle, art_url=art
+        )
+        _LOGGER.info(
+            "Playing player %r at %d ms (%s)",
+            slot.key or "(default)",
+            offset_ms,
+            req.type,
+        )
+        return responses.play(
+            f"{base}/stream/{slot.relay_token}.mp3", token, offset_ms, metadata
+        )
+
+    def _audio_event(self, req: AlexaRequest) -> dict[str, Any]:
+        """Record what the Echo's player did; answer only with what Alexa allows."""
+        slot = self._slots.by_audio_token(req.token)
+        if slot is None:
+            _LOGGER.debug("%s for an unknown or replaced token", req.type)
+            return responses.empty()
+        match req.type:
+            case "AudioPlayer.PlaybackStarted":
+                slot.play_failures = 0
+                self._slots.record(slot, PlayerActivity.PLAYING, req.offset_ms)
+            case "AudioPlayer.PlaybackStopped":
+                self._slots.record(slot, PlayerActivity.STOPPED, req.offset_ms)
+            case "AudioPlayer.PlaybackFinished":
+                self._slots.record(slot, PlayerActivity.FINISHED, req.offset_ms)
+            case "AudioPlayer.PlaybackFailed":
+                return self._failed(req, slot)
+            case _:
+                pass
+        return responses.empty()
+
+    def _failed(self, req: AlexaRequest, slot: PlayerSlot) -> dict[str, Any]:
+        """Retry a failed stream once, then stop and say why in the log."""
+        if slot.play_failures < MAX_PLAY_RETRIES:
+            slot.play_failures += 1
+            _LOGGER.warning(
+                "Echo could not play player %r (%s: %s); retrying once",
+                slot.key or "(default)",
+                req.error_type,
+                req.error_message,
+            )
+            return self._play(req, slot, slot.offset_ms, spoken=False)
+        slot.play_failures = 0
+        self._slots.record(slot, PlayerActivity.STOPPED, None)
+        _LOGGER.error(
+            "Echo could not play player %r after a retry: %s: %s. Check that "
+            "the public address serves /stream over HTTPS with a trusted certificate",
+            slot.key or "(default)",
+            req.error_type,
+            req.error_message,
+        )
+        return responses.stop()
+
+    def _controller(self, req: AlexaRequest) -> dict[str, Any]:
+        """Answer the Echo's buttons with AudioPlayer directives only."""
+        if not req.supports_audio:
+            return responses.empty()
+        match req.type:
+            case "PlaybackController.PlayCommandIssued":
+                return self._resume(req, spoken=False)
+            case "PlaybackController.PauseCommandIssued":
+                return self._stop(req)
+            case _:
+                return responses.empty()

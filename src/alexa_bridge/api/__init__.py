@@ -1,0 +1,104 @@
+"""The three listeners' applications; every route of the bridge is listed here."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..const import (
+    LOOPBACK_HOSTS,
+    MAX_MA_BODY,
+    MAX_SKILL_BODY,
+    SKILL_PATH,
+    SUPERVISOR_INGRESS_PEER,
+)
+from ..core import BridgeCore
+from .health import APIHealth
+from .ma import APIMusicAssistant
+from .panel import APIPanel
+from .relay import APIRelay
+from .security import basic_auth_middleware, peer_middleware
+from .skill import APISkill
+from .utils import KEY_CORE, contract_error, error_middleware, panel_error
+
+
+def _register_health(app: web.Application, core: BridgeCore) -> None:
+    """Add /health (every listener has it)."""
+    api = APIHealth(core)
+    app.add_routes([web.get("/health", api.health)])
+
+
+def _register_music_assistant(app: web.Application, core: BridgeCore) -> None:
+    """Add the routes Music Assistant's alexa provider calls."""
+    api = APIMusicAssistant(core)
+    app.add_routes(
+        [
+            web.post("/ma/push-url", api.push_url),
+            web.get("/ma/latest-url", api.latest_url),
+            web.post("/ma/control", api.control),
+            web.get("/alexa/intents", api.intents),
+        ]
+    )
+
+
+def _register_skill(app: web.Application, core: BridgeCore) -> None:
+    """Add the Alexa skill endpoint."""
+    api = APISkill(core)
+    app.add_routes([web.post(SKILL_PATH, api.skill)])
+
+
+def _register_relay(app: web.Application, core: BridgeCore) -> None:
+    """Add the stream and image relay (GET also answers HEAD)."""
+    api = APIRelay(core)
+    app.add_routes(
+        [
+            web.get("/stream/{token:[A-Za-z0-9_-]{16,64}}.mp3", api.stream),
+            web.get("/image/{token:[A-Za-z0-9_-]{16,64}}", api.image),
+        ]
+    )
+
+
+def _register_panel(app: web.Application, core: BridgeCore) -> None:
+    """Add the ingress panel."""
+    api = APIPanel(core)
+    app.add_routes([web.get("/", api.index)])
+
+
+def _new_app(core: BridgeCore, max_body: int, *middlewares: object) -> web.Application:
+    """Create an application that knows the core."""
+    app = web.Application(client_max_size=max_body, middlewares=list(middlewares))  # type: ignore[arg-type]
+    app[KEY_CORE] = core
+    return app
+
+
+def build_ma_app(core: BridgeCore) -> web.Application:
+    """Build the Music Assistant API (loopback, or Basic credentials)."""
+    app = _new_app(
+        core, MAX_MA_BODY, error_middleware(contract_error), basic_auth_middleware
+    )
+    _register_health(app, core)
+    _register_music_assistant(app, core)
+    return app
+
+
+def build_public_app(core: BridgeCore) -> web.Application:
+    """Build the internet-facing app: skill endpoint and relay."""
+    app = _new_app(core, MAX_SKILL_BODY, error_middleware(contract_error))
+    _register_health(app, core)
+    _register_skill(app, core)
+    _register_relay(app, core)
+    return app
+
+
+def build_panel_app(core: BridgeCore) -> web.Application:
+    """Build the ingress panel app, reachable only from the Supervisor (or loopback)."""
+    allowed = (
+        frozenset({SUPERVISOR_INGRESS_PEER})
+        if core.supervised
+        else frozenset(LOOPBACK_HOSTS)
+    )
+    app = _new_app(
+        core, MAX_MA_BODY, error_middleware(panel_error), peer_middleware(allowed)
+    )
+    _register_health(app, core)
+    _register_panel(app, core)
+    return app

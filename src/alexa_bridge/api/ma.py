@@ -1,0 +1,79 @@
+"""The Music Assistant API: the calls MA's unchanged `alexa` provider makes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from ..core import BridgeCore
+from ..exceptions import APINotFound
+from ..models.slot import PlayerSlot
+from ..validate import SCHEMA_CONTROL, SCHEMA_PUSH
+from .utils import read_json
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def _slot_view(slot: PlayerSlot) -> dict[str, Any]:
+    """Describe a slot the way the prototype's /ma/latest-url did."""
+    return {
+        "streamUrl": slot.stream_url,
+        "title": slot.title,
+        "artist": slot.artist,
+        "album": slot.album,
+        "imageUrl": slot.image_url,
+        "playerId": slot.key or None,
+        "playerActivity": slot.activity.value,
+        "offsetInMilliseconds": slot.offset_ms,
+    }
+
+
+class APIMusicAssistant:
+    """Handle pushes and look-ups from Music Assistant."""
+
+    def __init__(self, core: BridgeCore) -> None:
+        """Keep the core."""
+        self.core = core
+
+    async def push_url(self, request: web.Request) -> web.Response:
+        """Store a stream (or new metadata) for a player."""
+        body = await read_json(request, SCHEMA_PUSH)
+        result = self.core.slots.push(body.get("playerId"), body)
+        _LOGGER.info(
+            "Music Assistant pushed %s for player %r",
+            "a new stream" if result.new_stream else "metadata",
+            result.slot.key or "(default)",
+        )
+        return web.json_response(
+            {
+                "status": "ok",
+                "playerId": result.slot.key or None,
+                "newStream": result.new_stream,
+                "pageLive": False,
+            }
+        )
+
+    async def latest_url(self, request: web.Request) -> web.Response:
+        """Return the last push, for one player with ?playerId=."""
+        player_id = request.query.get("playerId")
+        slot = (
+            self.core.slots.get(player_id)
+            if player_id is not None
+            else self.core.slots.latest()
+        )
+        if slot is None:
+            raise APINotFound("nothing has been pushed yet")
+        return web.json_response(_slot_view(slot))
+
+    async def control(self, request: web.Request) -> web.Response:
+        """Report that no screen page is live, so MA speaks its commands instead."""
+        await read_json(request, SCHEMA_CONTROL)
+        return web.json_response({"pageLive": False})
+
+    async def intents(self, request: web.Request) -> web.Response:
+        """Return the skill's phrases in the configured (or asked) locale."""
+        locale = request.query.get("locale")
+        entry = self.core.locales.get(locale) if locale else self.core.locales.default
+        return web.json_response(entry.intents_for_music_assistant())

@@ -1,0 +1,67 @@
+"""Who may call which listener: Basic credentials and the ingress peer rule."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from typing import Any
+
+from aiohttp import BasicAuth, hdrs, web
+
+from ..exceptions import APIForbidden, APIUnauthorized
+from .utils import KEY_CORE, Handler
+
+OPEN_PATHS = frozenset({"/health"})
+
+
+def peer_address(request: web.Request) -> str | None:
+    """Return the TCP peer's address (IPv4-mapped IPv6 unwrapped), never a header."""
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    if not peer:
+        return None
+    try:
+        address = ipaddress.ip_address(str(peer[0]).split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+@web.middleware
+async def basic_auth_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """Require the configured Basic credentials on the Music Assistant API."""
+    options = request.app[KEY_CORE].options
+    if not options.api_auth_enabled or request.path in OPEN_PATHS:
+        return await handler(request)
+    header = request.headers.get(hdrs.AUTHORIZATION, "")
+    try:
+        auth = BasicAuth.decode(header) if header else None
+    except ValueError:
+        auth = None
+    if auth is None:
+        raise APIUnauthorized("Basic credentials are required")
+    user_ok = hmac.compare_digest(
+        auth.login.encode(), str(options.api_username).encode()
+    )
+    pass_ok = hmac.compare_digest(
+        auth.password.encode(), str(options.api_password).encode()
+    )
+    if not (user_ok and pass_ok):
+        raise APIUnauthorized("wrong username or password")
+    return await handler(request)
+
+
+def peer_middleware(allowed: frozenset[str]) -> Any:
+    """Refuse every TCP peer not in `allowed` (the Supervisor, or loopback)."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Check the peer before anything else runs."""
+        if peer_address(request) not in allowed:
+            raise APIForbidden("this port only serves the Home Assistant panel")
+        return await handler(request)
+
+    return middleware

@@ -1,0 +1,50 @@
+"""Run the bridge: set up the core, open the listeners, stop cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from .core import BridgeCore
+from .listeners import Listeners
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Bridge:
+    """The running bridge: its core and its listeners."""
+
+    def __init__(self, core: BridgeCore) -> None:
+        """Keep the core; nothing runs before `start()`."""
+        self.core = core
+        self.listeners = Listeners(core)
+
+    async def start(self) -> None:
+        """Set up every component, then accept connections."""
+        await self.core.setup()
+        try:
+            await self.listeners.start()
+        except BaseException:
+            await self.core.close()
+            raise
+        _LOGGER.info("Alexa Bridge %s is ready", self.core.version)
+
+    async def stop(self) -> None:
+        """Close listeners (ending relays), then flush state and close the core."""
+        await self.listeners.close()
+        await self.core.close()
+        _LOGGER.info("Alexa Bridge stopped")
+
+    async def run_until_signal(self) -> None:
+        """Serve until SIGTERM or SIGINT, then stop."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await self.start()
+        try:
+            await stop.wait()
+            _LOGGER.info("Stopping")
+        finally:
+            await self.stop()

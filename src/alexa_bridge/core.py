@@ -1,0 +1,164 @@
+"""BridgeCore: the one object every component receives (config, session, tasks)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp
+
+from .alexa.certificates import CertificateChains
+from .alexa.locales import SkillLocales
+from .alexa.skill import SkillHandler
+from .alexa.trust import load_system_roots
+from .alexa.verifier import SkillRequestVerifier
+from .const import SHUTDOWN_TIMEOUT, VERSION
+from .helpers.files import remove_stale_temp_files
+from .options import Options
+from .settings import BridgeSettings
+from .slots import SlotRegistry
+
+_LOGGER = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+
+class BridgeCore:
+    """Own the shared state and components; nothing else is global."""
+
+    def __init__(
+        self,
+        options: Options,
+        data_dir: Path,
+        *,
+        supervised: bool = False,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        """Keep the options; components are created in `setup()`."""
+        self.options = options
+        self.data_dir = data_dir
+        self.supervised = supervised
+        self.version = VERSION
+        self._session = session
+        self._own_session = session is None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._settings: BridgeSettings | None = None
+        self._slots: SlotRegistry | None = None
+        self._verifier: SkillRequestVerifier | None = None
+        self._skill: SkillHandler | None = None
+        self._locales: SkillLocales | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """Return the shared HTTP client session."""
+        if self._session is None:
+            raise RuntimeError("BridgeCore.session used before setup()")
+        return self._session
+
+    @property
+    def settings(self) -> BridgeSettings:
+        """Return the bridge's persisted identity and skill id."""
+        if self._settings is None:
+            raise RuntimeError("BridgeCore.settings used before setup()")
+        return self._settings
+
+    @property
+    def slots(self) -> SlotRegistry:
+        """Return the player slots."""
+        if self._slots is None:
+            raise RuntimeError("BridgeCore.slots used before setup()")
+        return self._slots
+
+    @property
+    def verifier(self) -> SkillRequestVerifier:
+        """Return the Alexa request verifier."""
+        if self._verifier is None:
+            raise RuntimeError("BridgeCore.verifier used before setup()")
+        return self._verifier
+
+    @property
+    def skill(self) -> SkillHandler:
+        """Return the skill request handler."""
+        if self._skill is None:
+            raise RuntimeError("BridgeCore.skill used before setup()")
+        return self._skill
+
+    @property
+    def locales(self) -> SkillLocales:
+        """Return the skill's per-locale data."""
+        if self._locales is None:
+            raise RuntimeError("BridgeCore.locales used before setup()")
+        return self._locales
+
+    @property
+    def skill_id(self) -> str | None:
+        """Return the skill id to accept: the option wins over the provisioned one."""
+        return self.options.skill_id or self.settings.skill_id
+
+    @property
+    def public_url(self) -> str | None:
+        """Return the public https address Alexa reaches the bridge at."""
+        return self.options.public_url
+
+    async def setup(self) -> None:
+        """Prepare the data directory and every component."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self._prepare_data_dir)
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        self._settings = BridgeSettings(self.data_dir)
+        await self._settings.setup()
+        self._slots = SlotRegistry(self)
+        await self._slots.setup()
+        self._locales = await loop.run_in_executor(
+            None, SkillLocales, self.options.locale
+        )
+        roots = await loop.run_in_executor(None, load_system_roots)
+        self._verifier = SkillRequestVerifier(
+            CertificateChains(self.session, roots), lambda: self.skill_id
+        )
+        self._skill = SkillHandler(self.slots, self.locales, lambda: self.public_url)
+        if self.skill_id is None:
+            _LOGGER.warning(
+                "No skill id yet: Alexa requests are refused until the skill is "
+                "provisioned in the panel or the skill_id option is set"
+            )
+
+    def _prepare_data_dir(self) -> None:
+        """Create the data directory (private) and clear half-written files."""
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        remove_stale_temp_files(self.data_dir)
+
+    def create_task(
+        self, coro: Coroutine[Any, Any, _T], *, name: str | None = None
+    ) -> asyncio.Task[_T]:
+        """Start a tracked task: logged when it fails, cancelled on close."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        """Forget a finished task and log its failure."""
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        if (err := task.exception()) is not None:
+            _LOGGER.error("Task %s failed: %s", task.get_name(), err)
+            _LOGGER.debug("Task failure details", exc_info=err)
+
+    async def close(self) -> None:
+        """Cancel tasks, flush state and close the session."""
+        pending = [task for task in self._tasks if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait(pending, timeout=SHUTDOWN_TIMEOUT / 2)
+        if self._slots is not None:
+            await self._slots.close()
+        if self._session is not None and self._own_session:
+            await self._session.close()

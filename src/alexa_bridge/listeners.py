@@ -1,0 +1,103 @@
+"""Start and stop the three listeners: MA API, public, ingress panel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import logging
+import socket
+
+from aiohttp import web
+
+from .api import build_ma_app, build_panel_app, build_public_app
+from .const import LOOPBACK_HOSTS, SHUTDOWN_TIMEOUT
+from .core import BridgeCore
+from .exceptions import ListenerError
+
+_LOGGER = logging.getLogger(__name__)
+
+ALL_INTERFACES_V4 = "0.0.0.0"  # noqa: S104 - the public and ingress ports serve the LAN
+
+
+@dataclass(slots=True)
+class Listener:
+    """One running application with the sockets it is bound to."""
+
+    name: str
+    runner: web.AppRunner
+    port: int
+
+
+def _ipv6_available() -> bool:
+    """Return whether this host can bind IPv6 sockets."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+class Listeners:
+    """Own the three aiohttp runners; stop them all on close."""
+
+    def __init__(self, core: BridgeCore) -> None:
+        """Keep the core."""
+        self._core = core
+        self._listeners: dict[str, Listener] = {}
+
+    def port(self, name: str) -> int:
+        """Return the port a listener is bound to ("ma", "public", "panel")."""
+        return self._listeners[name].port
+
+    async def start(self) -> None:
+        """Bind every listener; a taken port stops start-up with a clear message."""
+        options = self._core.options
+        ma_hosts = [
+            host for host in options.ma_api_hosts if host != "::1" or _ipv6_available()
+        ]
+        panel_hosts = (
+            [ALL_INTERFACES_V4] if self._core.supervised else [LOOPBACK_HOSTS[0]]
+        )
+        try:
+            await self._start(
+                "ma", build_ma_app(self._core), ma_hosts, options.ma_api_port
+            )
+            await self._start(
+                "public",
+                build_public_app(self._core),
+                [ALL_INTERFACES_V4],
+                options.public_port,
+            )
+            await self._start(
+                "panel", build_panel_app(self._core), panel_hosts, options.panel_port
+            )
+        except OSError as err:
+            await self.close()
+            raise ListenerError(f"Cannot open a listener: {err.strerror}") from None
+
+    async def _start(
+        self, name: str, app: web.Application, hosts: list[str], port: int
+    ) -> None:
+        """Start one runner on its hosts; port 0 picks one free port for all."""
+        debug = logging.getLogger("aiohttp.access").isEnabledFor(logging.DEBUG)
+        runner = web.AppRunner(
+            app,
+            access_log=logging.getLogger("aiohttp.access") if debug else None,
+            shutdown_timeout=SHUTDOWN_TIMEOUT / 2,
+            handler_cancellation=True,
+        )
+        await runner.setup()
+        self._listeners[name] = Listener(name, runner, port)
+        for host in hosts:
+            site = web.TCPSite(runner, host, port, reuse_address=True)
+            await site.start()
+            if port == 0:
+                port = int(runner.addresses[-1][1])
+        self._listeners[name].port = port
+        _LOGGER.info("Listening for %s on %s port %d", name, ", ".join(hosts), port)
+
+    async def close(self) -> None:
+        """Stop every listener, ending open relays."""
+        for listener in reversed(self._listeners.values()):
+            await listener.runner.cleanup()
+        self._listeners.clear()

@@ -1,0 +1,1 @@
+"""Typed models of the bridge's own state and of the requests it receives."""

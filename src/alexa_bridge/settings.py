@@ -1,0 +1,54 @@
+"""The bridge's own remembered facts: its instance id and the provisioned skill id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import secrets
+
+import voluptuous as vol
+
+from .const import FILE_BRIDGE
+from .storage import JsonStore
+from .validate import skill_id
+
+ATTR_INSTANCE = "instance_id"
+ATTR_SKILL_ID = "skill_id"
+
+SCHEMA_BRIDGE_FILE = vol.Schema(
+    {
+        vol.Optional(ATTR_INSTANCE): vol.All(str, vol.Length(min=16, max=64)),
+        vol.Optional(ATTR_SKILL_ID): vol.Any(None, skill_id),
+    },
+    extra=vol.REMOVE_EXTRA,
+)
+
+
+class BridgeSettings(JsonStore):
+    """`bridge.json`: created once with a random instance id, kept across restarts."""
+
+    def __init__(self, data_dir: Path) -> None:
+        """Bind the settings to `bridge.json` in the data directory."""
+        super().__init__(data_dir / FILE_BRIDGE, SCHEMA_BRIDGE_FILE)
+
+    async def setup(self) -> None:
+        """Load the file and create the instance id on first start."""
+        await self.load()
+        if ATTR_INSTANCE not in self.data:
+            self.data[ATTR_INSTANCE] = secrets.token_hex(16)
+            await self.save()
+
+    @property
+    def instance_id(self) -> str:
+        """Return the random id that tells this bridge apart (shown by /health)."""
+        return str(self.data[ATTR_INSTANCE])
+
+    @property
+    def skill_id(self) -> str | None:
+        """Return the skill id provisioning stored, if any."""
+        value = self.data.get(ATTR_SKILL_ID)
+        return str(value) if value else None
+
+    async def set_skill_id(self, value: str | None) -> None:
+        """Store (or forget) the provisioned skill id."""
+        self.data[ATTR_SKILL_ID] = value
+        await self.save()

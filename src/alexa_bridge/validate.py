@@ -1,0 +1,149 @@
+"""Voluptuous schemas for options and request bodies, in one place."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+from urllib.parse import urlsplit
+
+import voluptuous as vol
+
+from .const import (
+    DEFAULT_LOCALE,
+    DEFAULT_MA_API_PORT,
+    DEFAULT_PANEL_PORT,
+    DEFAULT_PUBLIC_PORT,
+    OPT_API_PASSWORD,
+    OPT_API_USERNAME,
+    OPT_LOCALE,
+    OPT_LOG_LEVEL,
+    OPT_MA_API_HOST,
+    OPT_MA_API_PORT,
+    OPT_PANEL_PORT,
+    OPT_PUBLIC_PORT,
+    OPT_PUBLIC_URL,
+    OPT_SKILL_ID,
+    SKILL_LOCALES,
+    LogLevel,
+)
+
+SKILL_ID_PREFIX = "amzn1.ask.skill."
+
+
+def _blank_to_none(value: Any) -> Any:
+    """Treat an empty option like an unset one (the Supervisor stores "")."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def public_url(value: Any) -> str:
+    """Accept only an https origin (optionally with a path) for the public address."""
+    if not isinstance(value, str):
+        raise vol.Invalid("expected an https:// address")
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() != "https":
+        raise vol.Invalid("must start with https:// (Alexa only calls HTTPS addresses)")
+    if not parts.hostname:
+        raise vol.Invalid("has no host name")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise vol.Invalid("must not carry a query, fragment or credentials")
+    try:
+        _ = parts.port
+    except ValueError as err:
+        raise vol.Invalid("has an invalid port") from err
+    return value.strip().rstrip("/")
+
+
+def skill_id(value: Any) -> str:
+    """Accept an Alexa skill id such as amzn1.ask.skill.<uuid>."""
+    if not isinstance(value, str) or not value.startswith(SKILL_ID_PREFIX):
+        raise vol.Invalid(f"expected an id starting with {SKILL_ID_PREFIX}")
+    rest = value[len(SKILL_ID_PREFIX) :]
+    if not rest or not all(ch.isalnum() or ch == "-" for ch in rest):
+        raise vol.Invalid("expected letters, digits and dashes after the prefix")
+    return value
+
+
+def bind_host(value: Any) -> str:
+    """Accept an IP address to bind the Music Assistant API to."""
+    try:
+        return str(ipaddress.ip_address(str(value).strip()))
+    except ValueError as err:
+        raise vol.Invalid(
+            "expected an IP address such as 127.0.0.1 or 0.0.0.0"
+        ) from err
+
+
+def http_url(value: Any) -> str:
+    """Accept an absolute http(s) URL, as Music Assistant pushes them."""
+    if not isinstance(value, str) or not value.strip():
+        raise vol.Invalid("expected a non-empty http(s) URL")
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise vol.Invalid("expected an absolute http:// or https:// URL")
+    return value.strip()
+
+
+PORT = vol.All(
+    vol.Coerce(int), vol.Range(min=0, max=65535, msg="expected a port 0-65535")
+)
+OPTIONAL_STR = vol.All(_blank_to_none, vol.Any(None, str))
+
+SCHEMA_OPTIONS = vol.Schema(
+    {
+        vol.Optional(OPT_PUBLIC_URL, default=None): vol.All(
+            _blank_to_none, vol.Any(None, public_url)
+        ),
+        vol.Optional(OPT_SKILL_ID, default=None): vol.All(
+            _blank_to_none, vol.Any(None, skill_id)
+        ),
+        vol.Optional(OPT_API_USERNAME, default=None): OPTIONAL_STR,
+        vol.Optional(OPT_API_PASSWORD, default=None): OPTIONAL_STR,
+        vol.Optional(OPT_MA_API_HOST, default=None): vol.All(
+            _blank_to_none, vol.Any(None, bind_host)
+        ),
+        vol.Optional(OPT_MA_API_PORT, default=DEFAULT_MA_API_PORT): PORT,
+        vol.Optional(OPT_PUBLIC_PORT, default=DEFAULT_PUBLIC_PORT): PORT,
+        vol.Optional(OPT_PANEL_PORT, default=DEFAULT_PANEL_PORT): PORT,
+        vol.Optional(OPT_LOCALE, default=DEFAULT_LOCALE): vol.In(
+            SKILL_LOCALES, msg=f"expected one of {', '.join(SKILL_LOCALES)}"
+        ),
+        vol.Optional(OPT_LOG_LEVEL, default=LogLevel.INFO): vol.All(
+            vol.Lower,
+            vol.In(
+                [lvl.value for lvl in LogLevel],
+                msg="expected one of " + ", ".join(lvl.value for lvl in LogLevel),
+            ),
+        ),
+    },
+    extra=vol.REMOVE_EXTRA,
+)
+
+NULLABLE_STR = vol.Any(None, str)
+
+# POST /ma/push-url: every Music Assistant version's shape (extra keys dropped).
+SCHEMA_PUSH = vol.Schema(
+    {
+        vol.Required("streamUrl", msg="streamUrl is required"): http_url,
+        vol.Optional("title"): NULLABLE_STR,
+        vol.Optional("artist"): NULLABLE_STR,
+        vol.Optional("album"): NULLABLE_STR,
+        vol.Optional("imageUrl"): vol.Any(
+            None, vol.All(_blank_to_none, vol.Any(None, http_url))
+        ),
+        vol.Optional("playerId"): NULLABLE_STR,
+        vol.Optional("canSkipSpeech"): vol.Any(None, bool),
+    },
+    extra=vol.REMOVE_EXTRA,
+)
+
+# POST /ma/control (newer Music Assistant, while a screen page is live).
+SCHEMA_CONTROL = vol.Schema(
+    {
+        vol.Optional("playerId"): NULLABLE_STR,
+        vol.Required("command"): vol.In(["pause", "resume"]),
+        vol.Optional("canSkipSpeech"): vol.Any(None, bool),
+    },
+    extra=vol.REMOVE_EXTRA,
+)
