@@ -1,0 +1,110 @@
+"""A fake `s3.amazonaws.com` that serves Alexa signing chains over real TLS."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import ThreadedResolver
+
+from .pki import Issued, TestPKI, make_leaf
+
+CERT_HOST = "s3.amazonaws.com"
+
+
+class MappingResolver(AbstractResolver):
+    """Resolve chosen (host, port) pairs to local ones; everything else as usual."""
+
+    def __init__(self, mapping: dict[tuple[str, int], tuple[str, int]]) -> None:
+        """Keep the mapping."""
+        self._mapping = mapping
+        self._fallback = ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        """Answer mapped names locally, others through the system resolver."""
+        target = self._mapping.get((host.lower(), port))
+        if target is None:
+            return await self._fallback.resolve(host, port, family)
+        return [
+            ResolveResult(
+                hostname=host,
+                host=target[0],
+                port=target[1],
+                family=socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+        ]
+
+    async def close(self) -> None:
+        """Close the fallback resolver."""
+        await self._fallback.close()
+
+
+class FakeCertHost:
+    """Serve PEM chains at https://s3.amazonaws.com/echo.api/<name> and count fetches."""
+
+    def __init__(self, pki: TestPKI) -> None:
+        """Prepare TLS for the host name under the test root."""
+        self.pki = pki
+        self.files: dict[str, bytes] = {}
+        self.fetches: dict[str, int] = {}
+        tls = make_leaf(pki.intermediate, [CERT_HOST], ip="127.0.0.1")
+        self._tls = tls
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+
+    def publish(self, name: str, pem: bytes) -> str:
+        """Serve `pem` under a name; return the SignatureCertChainUrl for it."""
+        self.files[name] = pem
+        return f"https://{CERT_HOST}/echo.api/{name}"
+
+    def publish_leaf(self, name: str, leaf: Issued, *, untrusted: bool = False) -> str:
+        """Serve a leaf with its chain; return its URL."""
+        return self.publish(name, self.pki.chain(leaf, untrusted=untrusted))
+
+    async def _serve(self, request: web.Request) -> web.Response:
+        """Serve a published file."""
+        name = request.match_info["name"]
+        self.fetches[name] = self.fetches.get(name, 0) + 1
+        if name not in self.files:
+            return web.Response(status=404, text="NoSuchKey")
+        return web.Response(
+            body=self.files[name], content_type="application/x-pem-file"
+        )
+
+    async def start(self, tmp_dir: Any) -> None:
+        """Listen with TLS on a free loopback port."""
+        cert_file = tmp_dir / "cert-host.pem"
+        key_file = tmp_dir / "cert-host.key"
+        cert_file.write_bytes(self._tls.pem + self.pki.intermediate.pem)
+        key_file.write_bytes(self._tls.key_pem)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert_file, key_file)
+        app = web.Application()
+        app.router.add_get("/echo.api/{name}", self._serve)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def close(self) -> None:
+        """Stop serving."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def client_session(self) -> aiohttp.ClientSession:
+        """Return a session that reaches this host as s3.amazonaws.com:443 over TLS."""
+        context = ssl.create_default_context()
+        context.load_verify_locations(cadata=self.pki.root.pem.decode())
+        resolver = MappingResolver({(CERT_HOST, 443): ("127.0.0.1", self.port)})
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(resolver=resolver, ssl=context)
+        )
