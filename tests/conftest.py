@@ -36,9 +36,7 @@ def trust_root_fixture(
 
 
 @pytest.fixture(name="cert_host")
-async def cert_host_fixture(
-    pki: TestPKI, tmp_path: Path
-) -> AsyncIterator[FakeCertHost]:
+async def cert_host_fixture(pki: TestPKI, tmp_path: Path) -> AsyncIterator[FakeCertHost]:
     """Run the fake s3.amazonaws.com over TLS."""
     host = FakeCertHost(pki)
     await host.start(tmp_path)

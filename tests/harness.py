@@ -59,9 +59,7 @@ class RunningBridge:
 
     async def push(self, payload: dict[str, Any], **kwargs: Any) -> tuple[int, Any]:
         """POST /ma/push-url as Music Assistant does."""
-        async with self.client.post(
-            f"{self.ma}/ma/push-url", json=payload, **kwargs
-        ) as resp:
+        async with self.client.post(f"{self.ma}/ma/push-url", json=payload, **kwargs) as resp:
             return resp.status, await resp.json()
 
     async def skill(
@@ -76,9 +74,7 @@ class RunningBridge:
         raw, signed = alexa.sign(body, leaf or self.leaf, cert_url or self.cert_url)
         if headers is not None:
             signed = headers
-        async with self.client.post(
-            f"{self.public}/alexa/skill", data=raw, headers=signed
-        ) as resp:
+        async with self.client.post(f"{self.public}/alexa/skill", data=raw, headers=signed) as resp:
             text = await resp.text()
             return resp.status, json.loads(text) if text else None
 

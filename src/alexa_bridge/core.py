@@ -113,9 +113,7 @@ class BridgeCore:
         await self._settings.setup()
         self._slots = SlotRegistry(self)
         await self._slots.setup()
-        self._locales = await loop.run_in_executor(
-            None, SkillLocales, self.options.locale
-        )
+        self._locales = await loop.run_in_executor(None, SkillLocales, self.options.locale)
         roots = await loop.run_in_executor(None, load_system_roots)
         self._verifier = SkillRequestVerifier(
             CertificateChains(self.session, roots), lambda: self.skill_id

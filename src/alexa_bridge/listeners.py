@@ -52,32 +52,22 @@ class Listeners:
     async def start(self) -> None:
         """Bind every listener; a taken port stops start-up with a clear message."""
         options = self._core.options
-        ma_hosts = [
-            host for host in options.ma_api_hosts if host != "::1" or _ipv6_available()
-        ]
-        panel_hosts = (
-            [ALL_INTERFACES_V4] if self._core.supervised else [LOOPBACK_HOSTS[0]]
-        )
+        ma_hosts = [host for host in options.ma_api_hosts if host != "::1" or _ipv6_available()]
+        panel_hosts = [ALL_INTERFACES_V4] if self._core.supervised else [LOOPBACK_HOSTS[0]]
         try:
-            await self._start(
-                "ma", build_ma_app(self._core), ma_hosts, options.ma_api_port
-            )
+            await self._start("ma", build_ma_app(self._core), ma_hosts, options.ma_api_port)
             await self._start(
                 "public",
                 build_public_app(self._core),
                 [ALL_INTERFACES_V4],
                 options.public_port,
             )
-            await self._start(
-                "panel", build_panel_app(self._core), panel_hosts, options.panel_port
-            )
+            await self._start("panel", build_panel_app(self._core), panel_hosts, options.panel_port)
         except OSError as err:
             await self.close()
             raise ListenerError(f"Cannot open a listener: {err.strerror}") from None
 
-    async def _start(
-        self, name: str, app: web.Application, hosts: list[str], port: int
-    ) -> None:
+    async def _start(self, name: str, app: web.Application, hosts: list[str], port: int) -> None:
         """Start one runner on its hosts; port 0 picks one free port for all."""
         debug = logging.getLogger("aiohttp.access").isEnabledFor(logging.DEBUG)
         runner = web.AppRunner(

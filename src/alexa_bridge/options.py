@@ -113,9 +113,7 @@ def read_options_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except OSError as err:
-        raise OptionsError(
-            f"Cannot read options file {path.name}: {err.strerror}"
-        ) from None
+        raise OptionsError(f"Cannot read options file {path.name}: {err.strerror}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
@@ -131,15 +129,11 @@ def options_from_env(env: Mapping[str, str]) -> dict[str, str]:
     """Collect ALEXA_BRIDGE_<NAME> variables for the known option names."""
     names = [str(key.schema) for key in SCHEMA_OPTIONS.schema]
     return {
-        name: env[ENV_PREFIX + name.upper()]
-        for name in names
-        if ENV_PREFIX + name.upper() in env
+        name: env[ENV_PREFIX + name.upper()] for name in names if ENV_PREFIX + name.upper() in env
     }
 
 
-def load_options(
-    path: Path, env: Mapping[str, str], *, use_env: bool = True
-) -> Options:
+def load_options(path: Path, env: Mapping[str, str], *, use_env: bool = True) -> Options:
     """Merge the options file with environment overrides and validate them."""
     raw = read_options_file(path)
     if use_env:

@@ -33,9 +33,7 @@ class PushResult:
 class SlotRegistry:
     """Own every slot and device pairing; persist them shortly after each change."""
 
-    def __init__(
-        self, core: BridgeCore, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, core: BridgeCore, clock: Callable[[], float] = time.time) -> None:
         """Bind the registry to the core and its data directory."""
         self._core = core
         self._clock = clock
@@ -48,13 +46,10 @@ class SlotRegistry:
         """Load slots and pairings from the data directory."""
         await self._store.load()
         self._slots = {
-            entry["key"]: PlayerSlot.from_dict(entry)
-            for entry in self._store.data["slots"]
+            entry["key"]: PlayerSlot.from_dict(entry) for entry in self._store.data["slots"]
         }
         self._devices = dict(self._store.data["devices"])
-        _LOGGER.debug(
-            "Loaded %d slots and %d pairings", len(self._slots), len(self._devices)
-        )
+        _LOGGER.debug("Loaded %d slots and %d pairings", len(self._slots), len(self._devices))
 
     async def close(self) -> None:
         """Write pending changes before the bridge stops."""
@@ -147,9 +142,7 @@ class SlotRegistry:
         self.schedule_save()
         return slot.audio_token
 
-    def record(
-        self, slot: PlayerSlot, activity: PlayerActivity, offset_ms: int | None
-    ) -> None:
+    def record(self, slot: PlayerSlot, activity: PlayerActivity, offset_ms: int | None) -> None:
         """Remember what Alexa reported for this slot's playback."""
         slot.activity = activity
         if offset_ms is not None and offset_ms >= 0:

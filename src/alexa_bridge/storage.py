@@ -45,9 +45,7 @@ class JsonStore:
         except FileNotFoundError:
             return
         except (OSError, ValueError) as err:
-            _LOGGER.error(
-                "Cannot read %s, starting from defaults: %s", self._path.name, err
-            )
+            _LOGGER.error("Cannot read %s, starting from defaults: %s", self._path.name, err)
             return
         try:
             self._data = self._schema(raw)

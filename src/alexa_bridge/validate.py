@@ -70,9 +70,7 @@ def bind_host(value: Any) -> str:
     try:
         return str(ipaddress.ip_address(str(value).strip()))
     except ValueError as err:
-        raise vol.Invalid(
-            "expected an IP address such as 127.0.0.1 or 0.0.0.0"
-        ) from err
+        raise vol.Invalid("expected an IP address such as 127.0.0.1 or 0.0.0.0") from err
 
 
 def http_url(value: Any) -> str:
@@ -85,9 +83,7 @@ def http_url(value: Any) -> str:
     return value.strip()
 
 
-PORT = vol.All(
-    vol.Coerce(int), vol.Range(min=0, max=65535, msg="expected a port 0-65535")
-)
+PORT = vol.All(vol.Coerce(int), vol.Range(min=0, max=65535, msg="expected a port 0-65535"))
 OPTIONAL_STR = vol.All(_blank_to_none, vol.Any(None, str))
 
 SCHEMA_OPTIONS = vol.Schema(
@@ -95,9 +91,7 @@ SCHEMA_OPTIONS = vol.Schema(
         vol.Optional(OPT_PUBLIC_URL, default=None): vol.All(
             _blank_to_none, vol.Any(None, public_url)
         ),
-        vol.Optional(OPT_SKILL_ID, default=None): vol.All(
-            _blank_to_none, vol.Any(None, skill_id)
-        ),
+        vol.Optional(OPT_SKILL_ID, default=None): vol.All(_blank_to_none, vol.Any(None, skill_id)),
         vol.Optional(OPT_API_USERNAME, default=None): OPTIONAL_STR,
         vol.Optional(OPT_API_PASSWORD, default=None): OPTIONAL_STR,
         vol.Optional(OPT_MA_API_HOST, default=None): vol.All(
@@ -129,9 +123,7 @@ SCHEMA_PUSH = vol.Schema(
         vol.Optional("title"): NULLABLE_STR,
         vol.Optional("artist"): NULLABLE_STR,
         vol.Optional("album"): NULLABLE_STR,
-        vol.Optional("imageUrl"): vol.Any(
-            None, vol.All(_blank_to_none, vol.Any(None, http_url))
-        ),
+        vol.Optional("imageUrl"): vol.Any(None, vol.All(_blank_to_none, vol.Any(None, http_url))),
         vol.Optional("playerId"): NULLABLE_STR,
         vol.Optional("canSkipSpeech"): vol.Any(None, bool),
     },

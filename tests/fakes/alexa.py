@@ -42,9 +42,7 @@ def envelope(
         "user": {"userId": "amzn1.ask.account.SECRETUSER"},
         "device": {
             "deviceId": device_id,
-            "supportedInterfaces": AUDIO_INTERFACES
-            if interfaces is None
-            else interfaces,
+            "supportedInterfaces": AUDIO_INTERFACES if interfaces is None else interfaces,
         },
         "apiEndpoint": "https://api.amazonalexa.com",
         "apiAccessToken": "SECRET-ACCESS-TOKEN",
@@ -83,9 +81,7 @@ def intent(name: str, **kwargs: Any) -> dict[str, Any]:
     )
 
 
-def audio_event(
-    kind: str, token: str, offset_ms: int = 0, **kwargs: Any
-) -> dict[str, Any]:
+def audio_event(kind: str, token: str, offset_ms: int = 0, **kwargs: Any) -> dict[str, Any]:
     """Build an AudioPlayer.<kind> request (no session, as Alexa sends them)."""
     request: dict[str, Any] = {
         "type": f"AudioPlayer.{kind}",
@@ -107,9 +103,7 @@ def controller(kind: str, **kwargs: Any) -> dict[str, Any]:
     return envelope({"type": f"PlaybackController.{kind}"}, **kwargs)
 
 
-def player_context(
-    token: str, offset_ms: int, activity: str = "PLAYING"
-) -> dict[str, Any]:
+def player_context(token: str, offset_ms: int, activity: str = "PLAYING") -> dict[str, Any]:
     """Build context.AudioPlayer as Alexa reports it."""
     return {
         "token": token,
@@ -118,9 +112,7 @@ def player_context(
     }
 
 
-def sign(
-    body: dict[str, Any] | bytes, leaf: Issued, cert_url: str
-) -> tuple[bytes, dict[str, str]]:
+def sign(body: dict[str, Any] | bytes, leaf: Issued, cert_url: str) -> tuple[bytes, dict[str, str]]:
     """Serialise and sign a body; return the bytes and the headers Alexa sends."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     headers = {

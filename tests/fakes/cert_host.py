@@ -75,9 +75,7 @@ class FakeCertHost:
         self.fetches[name] = self.fetches.get(name, 0) + 1
         if name not in self.files:
             return web.Response(status=404, text="NoSuchKey")
-        return web.Response(
-            body=self.files[name], content_type="application/x-pem-file"
-        )
+        return web.Response(body=self.files[name], content_type="application/x-pem-file")
 
     async def start(self, tmp_dir: Any) -> None:
         """Listen with TLS on a free loopback port."""
@@ -105,6 +103,4 @@ class FakeCertHost:
         context = ssl.create_default_context()
         context.load_verify_locations(cadata=self.pki.root.pem.decode())
         resolver = MappingResolver({(CERT_HOST, 443): ("127.0.0.1", self.port)})
-        return aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(resolver=resolver, ssl=context)
-        )
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=resolver, ssl=context))

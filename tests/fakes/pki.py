@@ -71,9 +71,7 @@ def make_ca(name: str, issuer: Issued | None = None, *, path_length: int = 1) ->
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(
-            x509.BasicConstraints(ca=True, path_length=path_length), critical=True
-        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
@@ -88,9 +86,7 @@ def make_ca(name: str, issuer: Issued | None = None, *, path_length: int = 1) ->
             ),
             critical=True,
         )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
-        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
     if issuer:
         builder = builder.add_extension(
@@ -138,9 +134,7 @@ def make_leaf(
             ),
             critical=True,
         )
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
             critical=False,
@@ -168,9 +162,7 @@ class TestPKI:
             root=root,
             intermediate=make_ca("Test Amazon Intermediate", root, path_length=0),
             untrusted_root=untrusted,
-            untrusted_intermediate=make_ca(
-                "Impostor Intermediate", untrusted, path_length=0
-            ),
+            untrusted_intermediate=make_ca("Impostor Intermediate", untrusted, path_length=0),
         )
 
     def chain(self, leaf: Issued, *, untrusted: bool = False) -> bytes:

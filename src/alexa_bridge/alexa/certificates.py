@@ -146,14 +146,10 @@ class CertificateChains:
                 allow_redirects=False,
             ) as resp:
                 if resp.status != HTTPStatus.OK:
-                    raise VerificationError(
-                        f"certificate download answered {resp.status}"
-                    )
+                    raise VerificationError(f"certificate download answered {resp.status}")
                 data = await resp.content.read(MAX_CERT_CHAIN_BYTES + 1)
         except (aiohttp.ClientError, TimeoutError) as err:
-            raise VerificationError(
-                f"certificate download failed: {type(err).__name__}"
-            ) from None
+            raise VerificationError(f"certificate download failed: {type(err).__name__}") from None
         if len(data) > MAX_CERT_CHAIN_BYTES:
             raise VerificationError("certificate chain is too large")
         return data
@@ -169,10 +165,7 @@ class CertificateChains:
         if not leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
             raise VerificationError("signing certificate is expired or not yet valid")
         verifier = (
-            PolicyBuilder()
-            .store(self._store)
-            .time(now)
-            .build_server_verifier(DNSName(CERT_SAN))
+            PolicyBuilder().store(self._store).time(now).build_server_verifier(DNSName(CERT_SAN))
         )
         try:
             chain = verifier.verify(leaf, intermediates)

@@ -109,9 +109,7 @@ def parse_envelope(body: Any) -> AlexaRequest:
     try:
         player_activity = PlayerActivity(activity) if activity else None
     except ValueError:
-        raise VerificationError(
-            "context.AudioPlayer.playerActivity is unknown"
-        ) from None
+        raise VerificationError("context.AudioPlayer.playerActivity is unknown") from None
     return AlexaRequest(
         type=request_type,
         request_id=_opt_str(request, "requestId") or "",

@@ -76,6 +76,4 @@ def play(
 
 def stop() -> dict[str, Any]:
     """Stop the stream now playing."""
-    return _envelope(
-        {"directives": [{"type": "AudioPlayer.Stop"}], "shouldEndSession": True}
-    )
+    return _envelope({"directives": [{"type": "AudioPlayer.Stop"}], "shouldEndSession": True})

@@ -16,9 +16,7 @@ from .locales import SkillLocales
 _LOGGER = logging.getLogger(__name__)
 
 INTENT_PLAY = "PlayAudio"
-INTENTS_STOP = frozenset(
-    {"AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"}
-)
+INTENTS_STOP = frozenset({"AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"})
 INTENTS_NOT_AVAILABLE = frozenset(
     {
         "AMAZON.NextIntent",
@@ -97,11 +95,7 @@ class SkillHandler:
         """Play the device's slot from the start of what Music Assistant pushed."""
         if not req.supports_audio:
             return self._say(req, "device_not_supported")
-        slot = (
-            self._slots.slot_for_device(req.device_id)
-            if req.device_id
-            else self._slots.latest()
-        )
+        slot = self._slots.slot_for_device(req.device_id) if req.device_id else self._slots.latest()
         if slot is None:
             return self._say(req, "nothing_pushed")
         return self._play(req, slot, 0, spoken=True)
@@ -132,18 +126,14 @@ class SkillHandler:
             return self._say(req, "no_public_address") if spoken else responses.empty()
         token = self._slots.start_play(slot)
         art = f"{base}/image/{slot.image_token}" if slot.image_token else None
-        metadata = responses.Metadata(
-            title=slot.title, subtitle=slot.subtitle, art_url=art
-        )
+        metadata = responses.Metadata(title=slot.title, subtitle=slot.subtitle, art_url=art)
         _LOGGER.info(
             "Playing player %r at %d ms (%s)",
             slot.key or "(default)",
             offset_ms,
             req.type,
         )
-        return responses.play(
-            f"{base}/stream/{slot.relay_token}.mp3", token, offset_ms, metadata
-        )
+        return responses.play(f"{base}/stream/{slot.relay_token}.mp3", token, offset_ms, metadata)
 
     def _audio_event(self, req: AlexaRequest) -> dict[str, Any]:
         """Record what the Echo's player did; answer only with what Alexa allows."""

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..const import (
-    LOOPBACK_HOSTS,
-    MAX_MA_BODY,
-    MAX_SKILL_BODY,
-    SKILL_PATH,
-    SUPERVISOR_INGRESS_PEER,
-)
+from ..const import LOOPBACK_HOSTS, MAX_MA_BODY, MAX_SKILL_BODY, SKILL_PATH, SUPERVISOR_INGRESS_PEER
 from ..core import BridgeCore
 from .health import APIHealth
 from .ma import APIMusicAssistant
@@ -72,9 +66,7 @@ def _new_app(core: BridgeCore, max_body: int, *middlewares: object) -> web.Appli
 
 def build_ma_app(core: BridgeCore) -> web.Application:
     """Build the Music Assistant API (loopback, or Basic credentials)."""
-    app = _new_app(
-        core, MAX_MA_BODY, error_middleware(contract_error), basic_auth_middleware
-    )
+    app = _new_app(core, MAX_MA_BODY, error_middleware(contract_error), basic_auth_middleware)
     _register_health(app, core)
     _register_music_assistant(app, core)
     return app
@@ -91,14 +83,8 @@ def build_public_app(core: BridgeCore) -> web.Application:
 
 def build_panel_app(core: BridgeCore) -> web.Application:
     """Build the ingress panel app, reachable only from the Supervisor (or loopback)."""
-    allowed = (
-        frozenset({SUPERVISOR_INGRESS_PEER})
-        if core.supervised
-        else frozenset(LOOPBACK_HOSTS)
-    )
-    app = _new_app(
-        core, MAX_MA_BODY, error_middleware(panel_error), peer_middleware(allowed)
-    )
+    allowed = frozenset({SUPERVISOR_INGRESS_PEER}) if core.supervised else frozenset(LOOPBACK_HOSTS)
+    app = _new_app(core, MAX_MA_BODY, error_middleware(panel_error), peer_middleware(allowed))
     _register_health(app, core)
     _register_panel(app, core)
     return app

@@ -58,11 +58,7 @@ class APIMusicAssistant:
     async def latest_url(self, request: web.Request) -> web.Response:
         """Return the last push, for one player with ?playerId=."""
         player_id = request.query.get("playerId")
-        slot = (
-            self.core.slots.get(player_id)
-            if player_id is not None
-            else self.core.slots.latest()
-        )
+        slot = self.core.slots.get(player_id) if player_id is not None else self.core.slots.latest()
         if slot is None:
             raise APINotFound("nothing has been pushed yet")
         return web.json_response(_slot_view(slot))

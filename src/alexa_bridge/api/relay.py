@@ -10,12 +10,7 @@ import aiohttp
 from aiohttp import hdrs, web
 from yarl import URL
 
-from ..const import (
-    MAX_IMAGE_BYTES,
-    RELAY_CHUNK,
-    RELAY_CONNECT_TIMEOUT,
-    RELAY_READ_TIMEOUT,
-)
+from ..const import MAX_IMAGE_BYTES, RELAY_CHUNK, RELAY_CONNECT_TIMEOUT, RELAY_READ_TIMEOUT
 from ..core import BridgeCore
 from ..exceptions import APIBadGateway, APINotFound
 
@@ -37,9 +32,7 @@ def as_mp3(url: str) -> str:
     """Ask Music Assistant for MP3 where it pushed FLAC (Alexa cannot play FLAC)."""
     parsed = URL(url)
     if parsed.path.lower().endswith(".flac"):
-        return str(
-            parsed.with_path(parsed.path[: -len(".flac")] + ".mp3", keep_query=True)
-        )
+        return str(parsed.with_path(parsed.path[: -len(".flac")] + ".mp3", keep_query=True))
     return url
 
 
@@ -70,9 +63,7 @@ class APIRelay:
         """Copy MA's answer to Alexa in chunks; close it when Alexa leaves."""
         async with await self._open_upstream(request, url) as upstream:
             if upstream.status >= HTTPStatus.BAD_REQUEST:
-                _LOGGER.warning(
-                    "Music Assistant answered %s to a relay", upstream.status
-                )
+                _LOGGER.warning("Music Assistant answered %s to a relay", upstream.status)
                 raise APIBadGateway(f"Music Assistant answered {upstream.status}")
             if max_bytes is not None and (upstream.content_length or 0) > max_bytes:
                 raise APIBadGateway("image is too large")
@@ -86,9 +77,7 @@ class APIRelay:
                 await _copy(upstream, response, max_bytes)
             return response
 
-    async def _open_upstream(
-        self, request: web.Request, url: str
-    ) -> aiohttp.ClientResponse:
+    async def _open_upstream(self, request: web.Request, url: str) -> aiohttp.ClientResponse:
         """Ask Music Assistant for the URL; 502 when it is down or does not answer."""
         headers = {}
         if hdrs.RANGE in request.headers:
@@ -103,9 +92,7 @@ class APIRelay:
                     auto_decompress=False,
                 )
         except (aiohttp.ClientError, TimeoutError) as err:
-            _LOGGER.warning(
-                "Music Assistant is not reachable for a relay: %s", type(err).__name__
-            )
+            _LOGGER.warning("Music Assistant is not reachable for a relay: %s", type(err).__name__)
             raise APIBadGateway("Music Assistant did not answer") from None
 
 

@@ -29,9 +29,7 @@ def peer_address(request: web.Request) -> str | None:
 
 
 @web.middleware
-async def basic_auth_middleware(
-    request: web.Request, handler: Handler
-) -> web.StreamResponse:
+async def basic_auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Require the configured Basic credentials on the Music Assistant API."""
     options = request.app[KEY_CORE].options
     if not options.api_auth_enabled or request.path in OPEN_PATHS:
@@ -43,12 +41,8 @@ async def basic_auth_middleware(
         auth = None
     if auth is None:
         raise APIUnauthorized("Basic credentials are required")
-    user_ok = hmac.compare_digest(
-        auth.login.encode(), str(options.api_username).encode()
-    )
-    pass_ok = hmac.compare_digest(
-        auth.password.encode(), str(options.api_password).encode()
-    )
+    user_ok = hmac.compare_digest(auth.login.encode(), str(options.api_username).encode())
+    pass_ok = hmac.compare_digest(auth.password.encode(), str(options.api_password).encode())
     if not (user_ok and pass_ok):
         raise APIUnauthorized("wrong username or password")
     return await handler(request)

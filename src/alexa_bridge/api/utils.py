@@ -49,9 +49,7 @@ def error_middleware(shape: ErrorShape) -> Any:
                 if isinstance(err, APIUnauthorized)
                 else None
             )
-            return web.json_response(
-                shape(str(err)), status=err.status, headers=headers
-            )
+            return web.json_response(shape(str(err)), status=err.status, headers=headers)
         except web.HTTPException as exc:
             if exc.status < HTTPStatus.BAD_REQUEST:
                 raise

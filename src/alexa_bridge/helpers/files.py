@@ -14,9 +14,7 @@ PRIVATE_MODE = 0o600
 
 def write_private_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` with mode 0600 through a synced temporary file."""
-    fd, tmp_name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), PRIVATE_MODE)
