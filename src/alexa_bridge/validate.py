@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +36,17 @@ def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str) and not value.strip():
         return None
     return value
+
+
+def optional(validator: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Allow None (or a blank string) and keep the validator's own message otherwise."""
+
+    def validate(value: Any) -> Any:
+        """Pass None through; validate anything else."""
+        value = _blank_to_none(value)
+        return None if value is None else validator(value)
+
+    return validate
 
 
 def public_url(value: Any) -> str:
@@ -84,19 +96,15 @@ def http_url(value: Any) -> str:
 
 
 PORT = vol.All(vol.Coerce(int), vol.Range(min=0, max=65535, msg="expected a port 0-65535"))
-OPTIONAL_STR = vol.All(_blank_to_none, vol.Any(None, str))
+OPTIONAL_STR = optional(vol.All(vol.Any(str, int, msg="expected text"), vol.Coerce(str)))
 
 SCHEMA_OPTIONS = vol.Schema(
     {
-        vol.Optional(OPT_PUBLIC_URL, default=None): vol.All(
-            _blank_to_none, vol.Any(None, public_url)
-        ),
-        vol.Optional(OPT_SKILL_ID, default=None): vol.All(_blank_to_none, vol.Any(None, skill_id)),
+        vol.Optional(OPT_PUBLIC_URL, default=None): optional(public_url),
+        vol.Optional(OPT_SKILL_ID, default=None): optional(skill_id),
         vol.Optional(OPT_API_USERNAME, default=None): OPTIONAL_STR,
         vol.Optional(OPT_API_PASSWORD, default=None): OPTIONAL_STR,
-        vol.Optional(OPT_MA_API_HOST, default=None): vol.All(
-            _blank_to_none, vol.Any(None, bind_host)
-        ),
+        vol.Optional(OPT_MA_API_HOST, default=None): optional(bind_host),
         vol.Optional(OPT_MA_API_PORT, default=DEFAULT_MA_API_PORT): PORT,
         vol.Optional(OPT_PUBLIC_PORT, default=DEFAULT_PUBLIC_PORT): PORT,
         vol.Optional(OPT_PANEL_PORT, default=DEFAULT_PANEL_PORT): PORT,
@@ -123,7 +131,7 @@ SCHEMA_PUSH = vol.Schema(
         vol.Optional("title"): NULLABLE_STR,
         vol.Optional("artist"): NULLABLE_STR,
         vol.Optional("album"): NULLABLE_STR,
-        vol.Optional("imageUrl"): vol.Any(None, vol.All(_blank_to_none, vol.Any(None, http_url))),
+        vol.Optional("imageUrl"): vol.Any(None, optional(http_url)),
         vol.Optional("playerId"): NULLABLE_STR,
         vol.Optional("canSkipSpeech"): vol.Any(None, bool),
     },

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
 import ipaddress
 from typing import Any
 
-from aiohttp import BasicAuth, hdrs, web
+from aiohttp import hdrs, web
 
 from ..exceptions import APIForbidden, APIUnauthorized
 from .utils import KEY_CORE, Handler
@@ -28,21 +29,30 @@ def peer_address(request: web.Request) -> str | None:
     return str(address)
 
 
+def decode_basic_auth(header: str) -> tuple[bytes, bytes] | None:
+    """Return (user, password) bytes from a Basic Authorization header, or None."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True)
+    except ValueError:
+        return None
+    user, sep, password = decoded.partition(b":")
+    return (user, password) if sep else None
+
+
 @web.middleware
 async def basic_auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Require the configured Basic credentials on the Music Assistant API."""
     options = request.app[KEY_CORE].options
     if not options.api_auth_enabled or request.path in OPEN_PATHS:
         return await handler(request)
-    header = request.headers.get(hdrs.AUTHORIZATION, "")
-    try:
-        auth = BasicAuth.decode(header) if header else None
-    except ValueError:
-        auth = None
-    if auth is None:
+    credentials = decode_basic_auth(request.headers.get(hdrs.AUTHORIZATION, ""))
+    if credentials is None:
         raise APIUnauthorized("Basic credentials are required")
-    user_ok = hmac.compare_digest(auth.login.encode(), str(options.api_username).encode())
-    pass_ok = hmac.compare_digest(auth.password.encode(), str(options.api_password).encode())
+    user_ok = hmac.compare_digest(credentials[0], str(options.api_username).encode())
+    pass_ok = hmac.compare_digest(credentials[1], str(options.api_password).encode())
     if not (user_ok and pass_ok):
         raise APIUnauthorized("wrong username or password")
     return await handler(request)
