@@ -85,12 +85,15 @@ async def start_bridge(
     leaf: Issued,
     cert_url: str,
     client: aiohttp.ClientSession,
+    *,
+    supervised: bool = False,
     **options: Any,
 ) -> RunningBridge:
     """Start a bridge whose outbound session reaches the fake Amazon certificate host."""
     core = BridgeCore(
         validate_options(bridge_options(**options)),
         data_dir,
+        supervised=supervised,
         session=cert_host.client_session(),
     )
     bridge = Bridge(core)
