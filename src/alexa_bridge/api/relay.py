@@ -73,8 +73,8 @@ class APIRelay:
                     response.headers[name] = upstream.headers[name]
             response.headers[hdrs.CACHE_CONTROL] = "no-store"
             await response.prepare(request)
-            if request.method != hdrs.METH_HEAD:
-                await _copy(upstream, response, max_bytes)
+            if request.method != hdrs.METH_HEAD and not await _copy(upstream, response, max_bytes):
+                _drop(request)
             return response
 
     async def _open_upstream(self, request: web.Request, url: str) -> aiohttp.ClientResponse:
@@ -100,17 +100,27 @@ async def _copy(
     upstream: aiohttp.ClientResponse,
     response: web.StreamResponse,
     max_bytes: int | None,
-) -> None:
-    """Stream fixed-size chunks; stop at the byte limit, a stall or a disconnect."""
+) -> bool:
+    """Stream fixed-size chunks; return False when cut off by the limit, a stall or a drop."""
     sent = 0
     try:
         async for chunk in upstream.content.iter_chunked(RELAY_CHUNK):
             sent += len(chunk)
             if max_bytes is not None and sent > max_bytes:
-                return
+                _LOGGER.warning("Music Assistant's image is over %d bytes; not relayed", max_bytes)
+                return False
             await response.write(chunk)
         await response.write_eof()
-    except (ConnectionResetError, aiohttp.ClientPayloadError):
-        _LOGGER.debug("Relay ended after %d bytes", sent)
     except TimeoutError:
         _LOGGER.warning("Music Assistant's stream stalled; relay ended")
+        return False
+    except (ConnectionResetError, aiohttp.ClientError):
+        _LOGGER.debug("Relay ended after %d bytes", sent)
+        return False
+    return True
+
+
+def _drop(request: web.Request) -> None:
+    """Close Alexa's connection so that a cut-off relay never looks like a complete file."""
+    if request.transport is not None:
+        request.transport.close()
