@@ -28,10 +28,12 @@ class Bridge:
         except BaseException:
             await self.core.close()
             raise
+        await self.core.announce(self.listeners.port("ma"))
         _LOGGER.info("Alexa Bridge %s is ready", self.core.version)
 
     async def stop(self) -> None:
-        """Close listeners (ending relays), then flush state and close the core."""
+        """Withdraw announcements, close listeners (ending relays), then close the core."""
+        await self.core.withdraw()
         await self.listeners.close()
         await self.core.close()
         _LOGGER.info("Alexa Bridge stopped")

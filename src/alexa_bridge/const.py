@@ -56,6 +56,15 @@ RELAY_READ_TIMEOUT: Final = 30.0
 MAX_IMAGE_BYTES: Final = 10 * 1024 * 1024
 RELAY_TOKEN_BYTES: Final = 16  # 128 bits
 
+# Announcements: Supervisor discovery and mDNS.
+ENV_SUPERVISOR_API: Final = "SUPERVISOR_API"
+SUPERVISOR_API_URL: Final = "http://supervisor"
+DISCOVERY_SERVICE: Final = "alexa_bridge"
+DISCOVERY_RETRY_MIN: Final = 5.0
+DISCOVERY_RETRY_MAX: Final = 300.0
+MDNS_SERVICE_TYPE: Final = "_alexa-bridge._tcp.local."
+MA_API_PATH: Final = "/"
+
 
 class LogLevel(StrEnum):
     """Log levels the `log_level` option accepts."""

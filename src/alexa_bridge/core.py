@@ -17,7 +17,9 @@ from .alexa.skill import SkillHandler
 from .alexa.trust import load_system_roots
 from .alexa.verifier import SkillRequestVerifier
 from .const import SHUTDOWN_TIMEOUT, VERSION
+from .discovery import SupervisorDiscovery
 from .helpers.files import remove_stale_temp_files
+from .mdns import MdnsAnnouncer
 from .options import Options
 from .settings import BridgeSettings
 from .slots import SlotRegistry
@@ -50,6 +52,8 @@ class BridgeCore:
         self._verifier: SkillRequestVerifier | None = None
         self._skill: SkillHandler | None = None
         self._locales: SkillLocales | None = None
+        self._discovery: SupervisorDiscovery | None = None
+        self._mdns: MdnsAnnouncer | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -94,6 +98,20 @@ class BridgeCore:
         return self._locales
 
     @property
+    def discovery(self) -> SupervisorDiscovery:
+        """Return the Supervisor discovery announcer."""
+        if self._discovery is None:
+            raise RuntimeError("BridgeCore.discovery used before setup()")
+        return self._discovery
+
+    @property
+    def mdns(self) -> MdnsAnnouncer:
+        """Return the mDNS announcer."""
+        if self._mdns is None:
+            raise RuntimeError("BridgeCore.mdns used before setup()")
+        return self._mdns
+
+    @property
     def skill_id(self) -> str | None:
         """Return the skill id to accept: the option wins over the provisioned one."""
         return self.options.skill_id or self.settings.skill_id
@@ -119,6 +137,8 @@ class BridgeCore:
             CertificateChains(self.session, roots), lambda: self.skill_id
         )
         self._skill = SkillHandler(self.slots, self.locales, lambda: self.public_url)
+        self._discovery = SupervisorDiscovery(self)
+        self._mdns = MdnsAnnouncer(self)
         if self.skill_id is None:
             _LOGGER.warning(
                 "No skill id yet: Alexa requests are refused until the skill is "
@@ -129,6 +149,23 @@ class BridgeCore:
         """Create the data directory (private) and clear half-written files."""
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         remove_stale_temp_files(self.data_dir)
+
+    async def announce(self, ma_api_port: int) -> None:
+        """Announce the MA API (Supervisor discovery, mDNS) once the listeners are up."""
+        await self.discovery.setup(ma_api_port)
+        await self.mdns.setup(ma_api_port)
+
+    async def refresh_announcements(self) -> None:
+        """Re-announce after the skill id changed (provisioning calls this)."""
+        await self.discovery.refresh()
+        await self.mdns.refresh()
+
+    async def withdraw(self) -> None:
+        """Stop announcing, before the listeners close."""
+        if self._mdns is not None:
+            await self._mdns.close()
+        if self._discovery is not None:
+            await self._discovery.close()
 
     def create_task(
         self, coro: Coroutine[Any, Any, _T], *, name: str | None = None

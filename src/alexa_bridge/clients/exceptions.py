@@ -1,0 +1,29 @@
+"""Errors of the Supervisor client, one per kind of failure."""
+
+from __future__ import annotations
+
+from ..exceptions import BridgeError
+
+
+class SupervisorError(BridgeError):
+    """The Supervisor did not answer as expected."""
+
+
+class SupervisorConnectionError(SupervisorError, ConnectionError):
+    """The Supervisor could not be reached."""
+
+
+class SupervisorTimeoutError(SupervisorError, TimeoutError):
+    """The Supervisor did not answer in time."""
+
+
+class SupervisorBadRequestError(SupervisorError):
+    """The Supervisor refused the request as malformed (400)."""
+
+
+class SupervisorAuthError(SupervisorError):
+    """The token is wrong (401) or the call is not allowed (403)."""
+
+
+class SupervisorNotFoundError(SupervisorError):
+    """The thing asked for does not exist (404)."""
