@@ -15,6 +15,7 @@ from .alexa.certificates import CertificateChains
 from .alexa.locales import SkillLocales
 from .alexa.skill import SkillHandler
 from .alexa.trust import load_system_roots
+from .amazon import AmazonAccount
 from .alexa.verifier import SkillRequestVerifier
 from .const import SHUTDOWN_TIMEOUT, VERSION
 from .discovery import SupervisorDiscovery
@@ -54,6 +55,7 @@ class BridgeCore:
         self._locales: SkillLocales | None = None
         self._discovery: SupervisorDiscovery | None = None
         self._mdns: MdnsAnnouncer | None = None
+        self._amazon: AmazonAccount | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -105,6 +107,13 @@ class BridgeCore:
         return self._discovery
 
     @property
+    def amazon(self) -> AmazonAccount:
+        """Return the Amazon account (sign-in, Echo devices, text commands)."""
+        if self._amazon is None:
+            raise RuntimeError("BridgeCore.amazon used before setup()")
+        return self._amazon
+
+    @property
     def mdns(self) -> MdnsAnnouncer:
         """Return the mDNS announcer."""
         if self._mdns is None:
@@ -139,6 +148,8 @@ class BridgeCore:
         self._skill = SkillHandler(self.slots, self.locales, lambda: self.public_url)
         self._discovery = SupervisorDiscovery(self)
         self._mdns = MdnsAnnouncer(self)
+        self._amazon = AmazonAccount(self)
+        await self._amazon.setup()
         if self.skill_id is None:
             _LOGGER.warning(
                 "No skill id yet: Alexa requests are refused until the skill is "
@@ -195,5 +206,7 @@ class BridgeCore:
                 await asyncio.wait(pending, timeout=SHUTDOWN_TIMEOUT / 2)
         if self._slots is not None:
             await self._slots.close()
+        if self._amazon is not None:
+            await self._amazon.close()
         if self._session is not None and self._own_session:
             await self._session.close()

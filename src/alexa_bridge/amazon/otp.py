@@ -1,0 +1,53 @@
+"""Check an authenticator app key before it reaches Amazon, and show its current code."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+
+from .errors import AmazonInputError
+
+_BASE32 = re.compile(r"[A-Z2-7]+")
+_CODE = re.compile(r"\d{6,8}")
+# Amazon's keys are 52 characters; accept other lengths base32 can decode, within reason.
+_MIN_KEY = 16
+_MAX_KEY = 64
+_KEY_LENGTH = 52
+_DECODABLE_REMAINDERS = frozenset({0, 2, 4, 5, 7})
+
+
+def validate_otp_key(key: str) -> str:
+    """Return the key normalised (no spaces, upper case) or raise AmazonInputError saying why."""
+    normal = re.sub(r"[\s-]+", "", key).upper().rstrip("=")
+    if not normal:
+        raise AmazonInputError(
+            "Enter the authenticator app key Amazon showed when you added the app "
+            f"(Two-Step Verification settings): {_KEY_LENGTH} letters and digits"
+        )
+    if _CODE.fullmatch(normal):
+        raise AmazonInputError(
+            f"This looks like a {len(normal)}-digit code from your authenticator app. "
+            "The bridge needs the app's KEY instead: the long text Amazon shows under "
+            "'Can't scan the barcode?' when you add an authenticator app in the "
+            "Two-Step Verification settings. With the key the bridge makes the codes itself"
+        )
+    bad = sorted({char for char in normal if not _BASE32.fullmatch(char)})
+    if bad:
+        raise AmazonInputError(
+            "The authenticator key may only contain the letters A-Z and the digits 2-7; "
+            f"it contains {', '.join(repr(char) for char in bad)}. "
+            "Copy the key again from Amazon's Two-Step Verification page"
+        )
+    if not _MIN_KEY <= len(normal) <= _MAX_KEY or len(normal) % 8 not in _DECODABLE_REMAINDERS:
+        raise AmazonInputError(
+            f"The authenticator key has {len(normal)} characters; Amazon's keys have "
+            f"{_KEY_LENGTH}. Copy the whole key again (the spaces Amazon groups it with "
+            "do not matter)"
+        )
+    return normal
+
+
+def current_otp_code(key: str) -> str:
+    """Return the 6-digit code the key gives now, to compare with the authenticator app."""
+    return pyotp.TOTP(validate_otp_key(key)).now()

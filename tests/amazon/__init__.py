@@ -1,0 +1,1 @@
+"""Tests of the Amazon account: enrollment, classic key checks, session, devices, back-off."""
