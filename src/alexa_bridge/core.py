@@ -11,19 +11,24 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from .activity import ActivityLog
 from .alexa.certificates import CertificateChains
 from .alexa.locales import SkillLocales
 from .alexa.skill import SkillHandler
 from .alexa.trust import load_system_roots
-from .amazon import AmazonAccount
 from .alexa.verifier import SkillRequestVerifier
+from .amazon import AmazonAccount
 from .const import SHUTDOWN_TIMEOUT, VERSION
 from .discovery import SupervisorDiscovery
+from .helpers.csrf import CsrfGuard
 from .helpers.files import remove_stale_temp_files
+from .i18n import PanelStrings
 from .mdns import MdnsAnnouncer
 from .options import Options
+from .public_address import PublicCheck
 from .settings import BridgeSettings
 from .slots import SlotRegistry
+from .testplay import TestPlays
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -56,6 +61,26 @@ class BridgeCore:
         self._discovery: SupervisorDiscovery | None = None
         self._mdns: MdnsAnnouncer | None = None
         self._amazon: AmazonAccount | None = None
+        self._panel_strings: PanelStrings | None = None
+        self.activity = ActivityLog()
+        self.csrf = CsrfGuard()
+        self.test_plays = TestPlays(self)
+        self.public_check: PublicCheck | None = None
+        self.bound_ports: dict[str, int] = {}
+
+    @property
+    def amazon(self) -> AmazonAccount:
+        """Return the Amazon account (sign-in, Echo devices, text commands)."""
+        if self._amazon is None:
+            raise RuntimeError("BridgeCore.amazon used before setup()")
+        return self._amazon
+
+    @property
+    def panel_strings(self) -> PanelStrings:
+        """Return the panel's strings in every shipped language."""
+        if self._panel_strings is None:
+            raise RuntimeError("BridgeCore.panel_strings used before setup()")
+        return self._panel_strings
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -107,13 +132,6 @@ class BridgeCore:
         return self._discovery
 
     @property
-    def amazon(self) -> AmazonAccount:
-        """Return the Amazon account (sign-in, Echo devices, text commands)."""
-        if self._amazon is None:
-            raise RuntimeError("BridgeCore.amazon used before setup()")
-        return self._amazon
-
-    @property
     def mdns(self) -> MdnsAnnouncer:
         """Return the mDNS announcer."""
         if self._mdns is None:
@@ -127,8 +145,8 @@ class BridgeCore:
 
     @property
     def public_url(self) -> str | None:
-        """Return the public https address Alexa reaches the bridge at."""
-        return self.options.public_url
+        """Return the public https address: the add-on option wins over the panel's."""
+        return self.options.public_url or self.settings.public_url
 
     async def setup(self) -> None:
         """Prepare the data directory and every component."""
@@ -146,6 +164,7 @@ class BridgeCore:
             CertificateChains(self.session, roots), lambda: self.skill_id
         )
         self._skill = SkillHandler(self.slots, self.locales, lambda: self.public_url)
+        self._panel_strings = await loop.run_in_executor(None, PanelStrings)
         self._discovery = SupervisorDiscovery(self)
         self._mdns = MdnsAnnouncer(self)
         self._amazon = AmazonAccount(self)

@@ -84,6 +84,7 @@ class Listeners:
             if port == 0:
                 port = int(runner.addresses[-1][1])
         self._listeners[name].port = port
+        self._core.bound_ports[name] = port
         _LOGGER.info("Listening for %s on %s port %d", name, ", ".join(hosts), port)
 
     async def close(self) -> None:

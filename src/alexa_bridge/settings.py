@@ -9,15 +9,17 @@ import voluptuous as vol
 
 from .const import FILE_BRIDGE
 from .storage import JsonStore
-from .validate import skill_id
+from .validate import public_url, skill_id
 
 ATTR_INSTANCE = "instance_id"
 ATTR_SKILL_ID = "skill_id"
+ATTR_PUBLIC_URL = "public_url"
 
 SCHEMA_BRIDGE_FILE = vol.Schema(
     {
         vol.Optional(ATTR_INSTANCE): vol.All(str, vol.Length(min=16, max=64)),
         vol.Optional(ATTR_SKILL_ID): vol.Any(None, skill_id),
+        vol.Optional(ATTR_PUBLIC_URL): vol.Any(None, public_url),
     },
     extra=vol.REMOVE_EXTRA,
 )
@@ -51,4 +53,15 @@ class BridgeSettings(JsonStore):
     async def set_skill_id(self, value: str | None) -> None:
         """Store (or forget) the provisioned skill id."""
         self.data[ATTR_SKILL_ID] = value
+        await self.save()
+
+    @property
+    def public_url(self) -> str | None:
+        """Return the public address entered in the panel, if any."""
+        value = self.data.get(ATTR_PUBLIC_URL)
+        return str(value) if value else None
+
+    async def set_public_url(self, value: str | None) -> None:
+        """Store (or forget) the public address entered in the panel."""
+        self.data[ATTR_PUBLIC_URL] = value
         await self.save()

@@ -90,6 +90,7 @@ class SlotRegistry:
             slot.answered_by = None
             slot.offset_ms = 0
             slot.play_failures = 0
+            slot.activity = PlayerActivity.IDLE
         slot.title = payload.get("title")
         slot.artist = payload.get("artist")
         slot.album = payload.get("album")
@@ -105,7 +106,12 @@ class SlotRegistry:
         """Pick the slot an Echo plays, pairing it when the choice is unambiguous."""
         paired = self._devices.get(device_id)
         if paired is not None and paired in self._slots:
-            return self._slots[paired]
+            slot = self._slots[paired]
+            if slot.answered_by is None:
+                # Its own Echo answered this push: it no longer waits for a device to pair.
+                slot.answered_by = device_id
+                self.schedule_save()
+            return slot
         now = self._clock()
         pending = [
             slot

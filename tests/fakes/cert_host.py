@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 from typing import Any
@@ -55,6 +56,9 @@ class FakeCertHost:
         self.pki = pki
         self.files: dict[str, bytes] = {}
         self.fetches: dict[str, int] = {}
+        # (host, port) -> local address, for every fixed Amazon or public name a test needs.
+        self.mapping: dict[tuple[str, int], tuple[str, int]] = {}
+        self.delay = 0.0  # seconds each answer waits, so concurrent requests overlap
         tls = make_leaf(pki.intermediate, [CERT_HOST], ip="127.0.0.1")
         self._tls = tls
         self.port = 0
@@ -73,6 +77,8 @@ class FakeCertHost:
         """Serve a published file."""
         name = request.match_info["name"]
         self.fetches[name] = self.fetches.get(name, 0) + 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if name not in self.files:
             return web.Response(status=404, text="NoSuchKey")
         return web.Response(body=self.files[name], content_type="application/x-pem-file")
@@ -92,6 +98,7 @@ class FakeCertHost:
         site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
+        self.mapping[(CERT_HOST, 443)] = ("127.0.0.1", self.port)
 
     async def close(self) -> None:
         """Stop serving."""
@@ -102,5 +109,5 @@ class FakeCertHost:
         """Return a session that reaches this host as s3.amazonaws.com:443 over TLS."""
         context = ssl.create_default_context()
         context.load_verify_locations(cadata=self.pki.root.pem.decode())
-        resolver = MappingResolver({(CERT_HOST, 443): ("127.0.0.1", self.port)})
+        resolver = MappingResolver(self.mapping)
         return aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=resolver, ssl=context))

@@ -57,7 +57,13 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def make_ca(name: str, issuer: Issued | None = None, *, path_length: int = 1) -> Issued:
+def make_ca(
+    name: str,
+    issuer: Issued | None = None,
+    *,
+    path_length: int = 1,
+    not_after: dt.datetime | None = None,
+) -> Issued:
     """Make a root (no issuer) or intermediate CA with the extensions verifiers require."""
     key = _key()
     now = _now()
@@ -70,7 +76,7 @@ def make_ca(name: str, issuer: Issued | None = None, *, path_length: int = 1) ->
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
+        .not_valid_after(not_after or now + dt.timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -147,6 +153,8 @@ def make_leaf(
 @dataclass(frozen=True)
 class TestPKI:
     """A trusted root with an intermediate, plus an untrusted root for forgeries."""
+
+    __test__ = False  # a fixture class, not tests
 
     root: Issued
     intermediate: Issued

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from aiohttp import web
+import aiohttp_jinja2
+import jinja2
 
 from ..const import LOOPBACK_HOSTS, MAX_MA_BODY, MAX_SKILL_BODY, SKILL_PATH, SUPERVISOR_INGRESS_PEER
 from ..core import BridgeCore
+from ..testplay import TEST_SOUND_PATH
 from .health import APIHealth
 from .ma import APIMusicAssistant
 from .panel import APIPanel
@@ -45,6 +48,7 @@ def _register_relay(app: web.Application, core: BridgeCore) -> None:
     api = APIRelay(core)
     app.add_routes(
         [
+            web.get(TEST_SOUND_PATH, api.sound),
             web.get("/stream/{token:[A-Za-z0-9_-]{16,64}}.mp3", api.stream),
             web.get("/image/{token:[A-Za-z0-9_-]{16,64}}", api.image),
         ]
@@ -54,7 +58,28 @@ def _register_relay(app: web.Application, core: BridgeCore) -> None:
 def _register_panel(app: web.Application, core: BridgeCore) -> None:
     """Add the ingress panel."""
     api = APIPanel(core)
-    app.add_routes([web.get("/", api.index)])
+    app.add_routes(
+        [
+            web.get("/", api.setup_page),
+            web.get("/setup", api.setup_page),
+            web.post("/setup", api.setup_action),
+            web.post("/otp-check", api.otp_check),
+            web.get("/status", api.status_page),
+            web.get("/devices", api.devices_page),
+            web.post("/devices", api.devices_action),
+            web.get("/test-play", api.test_play_state),
+            web.get("/activity", api.activity_page),
+            web.get("/activity/events", api.activity_events),
+            web.get("/diagnostics", api.diagnostics),
+            web.get("/static/{name}", api.static),
+        ]
+    )
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.PackageLoader("alexa_bridge", "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+    )
 
 
 def _new_app(core: BridgeCore, max_body: int, *middlewares: object) -> web.Application:

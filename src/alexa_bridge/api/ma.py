@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..activity import ActivityKind
 from ..core import BridgeCore
 from ..exceptions import APINotFound
 from ..models.slot import PlayerSlot
@@ -41,6 +42,12 @@ class APIMusicAssistant:
         """Store a stream (or new metadata) for a player."""
         body = await read_json(request, SCHEMA_PUSH)
         result = self.core.slots.push(body.get("playerId"), body)
+        self.core.activity.record(
+            ActivityKind.PUSH,
+            "new stream" if result.new_stream else "metadata",
+            "ok",
+            device=result.slot.key or None,
+        )
         _LOGGER.info(
             "Music Assistant pushed %s for player %r",
             "a new stream" if result.new_stream else "metadata",

@@ -13,6 +13,7 @@ from yarl import URL
 from ..const import MAX_IMAGE_BYTES, RELAY_CHUNK, RELAY_CONNECT_TIMEOUT, RELAY_READ_TIMEOUT
 from ..core import BridgeCore
 from ..exceptions import APIBadGateway, APINotFound
+from ..testplay import test_sound
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -40,8 +41,9 @@ class APIRelay:
     """Serve a slot's stream and art by token, streaming without buffering."""
 
     def __init__(self, core: BridgeCore) -> None:
-        """Keep the core."""
+        """Keep the core and the test sound (33 kB) in memory."""
         self.core = core
+        self._test_sound = test_sound()
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
         """Relay the slot's audio stream."""
@@ -56,6 +58,10 @@ class APIRelay:
         if slot is None or slot.image_url is None:
             raise APINotFound("unknown or expired image")
         return await self._relay(request, slot.image_url, max_bytes=MAX_IMAGE_BYTES)
+
+    async def sound(self, _request: web.Request) -> web.Response:
+        """Serve the built-in test chime that Test play pushes (no secrets in it)."""
+        return web.Response(body=self._test_sound, content_type="audio/mpeg")
 
     async def _relay(
         self, request: web.Request, url: str, *, max_bytes: int | None

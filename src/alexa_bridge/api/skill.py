@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from aiohttp import web
 
+from ..activity import ActivityKind, short_device
 from ..const import MAX_SKILL_BODY
 from ..core import BridgeCore
 from ..exceptions import APIError, APIPayloadTooLarge, VerificationError
@@ -31,12 +33,34 @@ class APISkill:
             alexa_request = await self.core.verifier.verify(request.headers, body)
         except VerificationError as err:
             _LOGGER.warning("Refused an Alexa request: %s", err)
+            self.core.activity.record(
+                ActivityKind.SKILL,
+                "refused",
+                str(err),
+                latency_ms=(time.perf_counter() - started) * 1000,
+                ok=False,
+            )
             raise APIError(f"request refused: {err}") from None
         answer = self.core.skill.handle(alexa_request)
-        _LOGGER.debug(
-            "Answered %s %s in %.1f ms",
-            alexa_request.type,
-            alexa_request.intent or "",
-            (time.perf_counter() - started) * 1000,
+        latency_ms = (time.perf_counter() - started) * 1000
+        kind = alexa_request.type
+        if alexa_request.intent:
+            kind = f"{kind} {alexa_request.intent}"
+        self.core.activity.record(
+            ActivityKind.SKILL,
+            kind,
+            summarize(answer),
+            device=short_device(alexa_request.device_id),
+            latency_ms=latency_ms,
         )
+        _LOGGER.debug("Answered %s in %.1f ms", kind, latency_ms)
         return web.json_response(answer)
+
+
+def summarize(answer: dict[str, Any]) -> str:
+    """Describe an answer in a few words for the Activity page."""
+    response = answer.get("response", {})
+    parts = [directive["type"] for directive in response.get("directives", [])]
+    if "outputSpeech" in response:
+        parts.append("speech")
+    return ", ".join(parts) or "empty"

@@ -1,0 +1,87 @@
+// Panel behaviour: local times, live activity (server-sent events), filters,
+// the authenticator key check and test-play progress. Every URL is relative
+// so the panel works under Home Assistant's ingress prefix.
+"use strict";
+(() => {
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+  const showTimes = (root) => root.querySelectorAll("time[data-epoch]").forEach((el) => {
+    const when = new Date(Number(el.dataset.epoch) * 1000);
+    el.dateTime = when.toISOString();
+    el.textContent = when.toLocaleString();
+  });
+  showTimes(document);
+
+  const post = (url, body) => fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+  }).then((r) => r.json());
+
+  // Activity: filter rows and append new ones as they happen.
+  const table = document.getElementById("activity");
+  if (table) {
+    const body = table.tBodies[0];
+    const text = document.getElementById("activity-filter");
+    const kind = document.getElementById("activity-kind");
+    const applyFilter = (row) => {
+      const wanted = (!kind.value || row.dataset.kind === kind.value)
+        && (!text.value || row.textContent.toLowerCase().includes(text.value.toLowerCase()));
+      row.hidden = !wanted;
+    };
+    const filterAll = () => Array.from(body.rows).forEach(applyFilter);
+    text.addEventListener("input", filterAll);
+    kind.addEventListener("change", filterAll);
+    const cell = (row, value) => { const td = row.insertCell(); td.textContent = value ?? ""; return td; };
+    const events = new EventSource(table.dataset.events);
+    events.addEventListener("activity", (message) => {
+      const entry = JSON.parse(message.data);
+      const row = body.insertRow(0);
+      row.dataset.kind = entry.kind;
+      if (!entry.ok) row.className = "failed";
+      const time = document.createElement("time");
+      time.dataset.epoch = entry.time;
+      cell(row, "").appendChild(time);
+      [entry.kind, entry.device, entry.type, entry.result].forEach((v) => cell(row, v));
+      cell(row, entry.latency_ms == null ? "" : `${entry.latency_ms.toFixed(1)} ms`);
+      showTimes(row);
+      applyFilter(row);
+      while (body.rows.length > 200) body.deleteRow(-1);
+      document.getElementById("activity-empty").hidden = true;
+    });
+  }
+
+  // Classic sign-in: check the authenticator key as it is typed.
+  document.querySelectorAll("input[data-otp-check]").forEach((input) => {
+    const out = document.getElementById(input.dataset.otpCheck);
+    let timer;
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (!input.value.trim()) { out.textContent = ""; return; }
+        post("otp-check", { key: input.value }).then((answer) => {
+          out.textContent = answer.result === "ok" ? answer.data.text : answer.message;
+          out.classList.toggle("error", answer.result !== "ok");
+        }).catch(() => {});
+      }, 300);
+    });
+  });
+
+  // Test play: follow the test until it finishes.
+  const result = document.getElementById("test-result");
+  if (result && result.dataset.finished === "false") {
+    const poll = () => fetch(`test-play?serial=${encodeURIComponent(result.dataset.serial)}`, { credentials: "same-origin" })
+      .then((r) => r.json())
+      .then((answer) => {
+        if (answer.result !== "ok") return;
+        result.textContent = answer.data.text;
+        result.className = `banner ${answer.data.tone}`;
+        if (!answer.data.finished) setTimeout(poll, 1500);
+      });
+    setTimeout(poll, 1500);
+  }
+
+  // Status: refresh while open.
+  const status = document.querySelector("table[data-refresh]");
+  if (status) setTimeout(() => window.location.reload(), Number(status.dataset.refresh) * 1000);
+})();

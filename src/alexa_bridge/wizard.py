@@ -1,0 +1,96 @@
+"""The setup checklist: each step's state and the one thing to do next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from .amazon import AccountStatus
+from .testplay import TestStage
+
+if TYPE_CHECKING:
+    from .core import BridgeCore
+    from .public_address import PublicCheck
+
+
+class StepState(StrEnum):
+    """How far a step is."""
+
+    DONE = "done"
+    TODO = "todo"
+    WARN = "warn"
+    ERROR = "error"
+    COMING = "coming"
+
+
+class StepId(StrEnum):
+    """The wizard's steps, in order."""
+
+    AMAZON = "amazon"
+    DEVELOPER = "developer"
+    PUBLIC = "public"
+    SKILL = "skill"
+    TEST = "test"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One line of the checklist."""
+
+    id: StepId
+    state: StepState
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    """All steps and the one to do next (None when everything is done)."""
+
+    steps: tuple[Step, ...]
+    next: StepId | None
+
+
+def _amazon(core: BridgeCore) -> StepState:
+    """Rate the Amazon account step."""
+    match core.amazon.state.status:
+        case AccountStatus.SIGNED_IN:
+            return StepState.DONE
+        case AccountStatus.EXPIRED | AccountStatus.ERROR:
+            return StepState.ERROR
+        case _:
+            return StepState.TODO
+
+
+def _public(core: BridgeCore, check: PublicCheck | None) -> StepState:
+    """Rate the public address step (a failed check from inside is only a warning)."""
+    if core.public_url is None:
+        return StepState.TODO
+    if check is None or check.url != core.public_url:
+        return StepState.WARN
+    return StepState.DONE if check.ok else StepState.WARN
+
+
+def _test(core: BridgeCore) -> StepState:
+    """Rate the test play step."""
+    last = core.test_plays.last
+    if last is None:
+        return StepState.TODO
+    if last.stage == TestStage.PLAYING:
+        return StepState.DONE
+    if last.stage in (TestStage.FAILED, TestStage.TIMEOUT):
+        return StepState.ERROR
+    return StepState.TODO
+
+
+def checklist(core: BridgeCore, public_check: PublicCheck | None) -> Checklist:
+    """Rate every step and pick the first one that needs the user."""
+    steps = (
+        Step(StepId.AMAZON, _amazon(core)),
+        Step(StepId.DEVELOPER, StepState.COMING),
+        Step(StepId.PUBLIC, _public(core, public_check)),
+        Step(StepId.SKILL, StepState.DONE if core.skill_id else StepState.COMING),
+        Step(StepId.TEST, _test(core)),
+    )
+    pending = (StepState.TODO, StepState.ERROR, StepState.WARN)
+    upcoming = next((step.id for step in steps if step.state in pending), None)
+    return Checklist(steps, upcoming)

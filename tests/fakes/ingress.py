@@ -1,0 +1,84 @@
+"""A fake of Home Assistant's ingress: a path prefix, user headers, and streaming pass-through."""
+
+from __future__ import annotations
+
+from aiohttp import ClientSession, ClientTimeout, hdrs, web
+
+TOKEN = "TestIngressToken_abc123"
+PREFIX = f"/api/hassio_ingress/{TOKEN}"
+USER_HEADERS = {
+    "X-Remote-User-Id": "8a4d3f0c1b2e",
+    "X-Remote-User-Name": "anna",
+    "X-Remote-User-Display-Name": "Anna Example",
+}
+HOP_BY_HOP = {
+    hdrs.CONNECTION,
+    hdrs.TRANSFER_ENCODING,
+    hdrs.CONTENT_LENGTH,
+    hdrs.HOST,
+    "Keep-Alive",
+}
+
+
+class FakeIngress:
+    """Forward `<PREFIX>/x` to the panel's `/x` like the Supervisor; log every path asked."""
+
+    def __init__(self, panel_url: str) -> None:
+        """Point the proxy at the bridge's panel listener."""
+        self.panel_url = panel_url
+        self.paths: list[str] = []
+        self.escaped: list[str] = []
+        self._runner: web.AppRunner | None = None
+        self._session: ClientSession | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """Return the panel's address as Home Assistant's frontend shows it."""
+        return f"http://127.0.0.1:{self.port}{PREFIX}/"
+
+    async def _forward(self, request: web.Request) -> web.StreamResponse:
+        """Pass a request through, streaming the answer (server-sent events included)."""
+        self.paths.append(request.path_qs)
+        if not request.path.startswith(f"{PREFIX}/"):
+            self.escaped.append(request.path_qs)
+            return web.Response(status=404, text="outside the ingress prefix")
+        assert self._session is not None
+        tail = request.path_qs[len(PREFIX) :]
+        headers = {k: v for k, v in request.headers.items() if k not in HOP_BY_HOP}
+        headers.update(USER_HEADERS)
+        headers["X-Ingress-Path"] = PREFIX
+        async with self._session.request(
+            request.method,
+            f"{self.panel_url}{tail}",
+            headers=headers,
+            data=await request.read(),
+            allow_redirects=False,
+        ) as upstream:
+            response = web.StreamResponse(status=upstream.status)
+            for name, value in upstream.headers.items():
+                if name not in HOP_BY_HOP:
+                    response.headers[name] = value
+            await response.prepare(request)
+            async for chunk in upstream.content.iter_any():
+                await response.write(chunk)
+            await response.write_eof()
+            return response
+
+    async def start(self) -> None:
+        """Listen on a free loopback port."""
+        self._session = ClientSession(timeout=ClientTimeout(total=None, sock_read=None))
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._forward)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def close(self) -> None:
+        """Stop the proxy."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()

@@ -1,0 +1,57 @@
+"""A TLS reverse proxy in front of the bridge's public port, like a user's NGINX or tunnel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import ssl
+
+from aiohttp import ClientSession, web
+
+from .pki import TestPKI, make_leaf
+
+PUBLIC_HOST = "bridge.example.com"
+
+
+class PublicFront:
+    """Terminate TLS for bridge.example.com and forward to the bridge's public listener."""
+
+    def __init__(self, pki: TestPKI, backend: str) -> None:
+        """Issue the front's certificate from the test CA."""
+        self._tls = make_leaf(pki.intermediate, [PUBLIC_HOST])
+        self._pki = pki
+        self.backend = backend
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+        self._session: ClientSession | None = None
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        """Forward one request and return the whole answer."""
+        assert self._session is not None
+        async with self._session.get(f"{self.backend}{request.path_qs}") as upstream:
+            return web.Response(
+                status=upstream.status,
+                body=await upstream.read(),
+                content_type=upstream.content_type,
+            )
+
+    async def start(self, tmp_dir: Path) -> None:
+        """Listen with TLS on a free loopback port."""
+        cert, key = tmp_dir / "front.pem", tmp_dir / "front.key"
+        cert.write_bytes(self._tls.pem + self._pki.intermediate.pem)
+        key.write_bytes(self._tls.key_pem)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        self._session = ClientSession()
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", self._forward)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context).start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def close(self) -> None:
+        """Stop the proxy."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()
