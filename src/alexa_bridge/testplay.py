@@ -21,7 +21,7 @@ TEST_TITLE = "Alexa Bridge test sound"
 TEST_TIMEOUT = 30.0
 
 
-def test_sound() -> bytes:
+def read_test_sound() -> bytes:
     """Return the built-in two-second chime (MP3, 128 kbit/s)."""
     return (resources.files(__package__) / "sounds" / "test-sound.mp3").read_bytes()
 
@@ -76,7 +76,9 @@ class TestPlays:
         self._core.slots.push(name, {"streamUrl": url, "title": TEST_TITLE})
         result = TestResult(serial, name, phrase, started, TestStage.SENT)
         try:
-            await self._core.amazon.run_text_command(serial, phrase)
+            await self._core.amazon.run_text_command(
+                serial, phrase, locale=self._core.options.locale
+            )
         except Exception as err:  # noqa: BLE001 - any failure is reported to the user
             result = replace(result, stage=TestStage.FAILED, reason=str(err) or type(err).__name__)
             _LOGGER.warning("Test play on %s failed: %s", name, result.reason)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import json
 from pathlib import Path
 import shutil
+from typing import Any
 
 import pytest
 
+from alexa_bridge.testplay import read_test_sound
+
 from ..conftest import BridgeFactory
+from ..fakes import alexa
+from ..fakes.amazon import HOSTS as AMAZON_HOSTS, FakeAmazon
 from ..fakes.ingress import PREFIX, FakeIngress
 from ..fakes.pki import TestPKI
 from ..fakes.public_front import PUBLIC_HOST, PublicFront
@@ -160,3 +166,96 @@ async def test_dark_theme_and_phone_layout(
     assert overflow <= 0
     await _shot(page, "06-setup-dark-phone")
     await context.close()
+
+
+async def _sign_in(page: Any, ingress: FakeIngress, amazon: FakeAmazon) -> None:
+    """Sign in through Amazon's own page, pasting a wrong address first."""
+    await page.goto(f"{ingress.url}setup")
+    await page.select_option('select[name="domain"]', "amazon.com")
+    await page.click("#enroll-start")
+    link = page.locator("#enroll-link")
+    assert await link.get_attribute("target") == "_blank"
+    sign_in_url = await link.get_attribute("href")
+    assert sign_in_url is not None
+    assert sign_in_url.startswith("https://www.amazon.com/ap/register")
+    await _shot(page, "07-enrollment")
+
+    # A wrong page first: the panel says precisely what is wrong.
+    await page.fill('input[name="url"]', "https://www.amazon.com/gp/yourstore")
+    await page.click('button:has-text("Finish sign-in")')
+    error = await page.inner_text("p.banner.error")
+    assert "maplanding" in error or "address" in error.lower()
+    await _shot(page, "08-enrollment-wrong-url")
+
+    await page.fill('input[name="url"]', amazon.sign_in(sign_in_url))
+    await page.click('button:has-text("Finish sign-in")')
+    await page.wait_for_selector("#sign-out")
+    assert "Done" in await page.inner_text("#step-amazon-item")
+    await _shot(page, "09-signed-in")
+
+
+async def _play_as_alexa(bridge: RunningBridge) -> None:
+    """Be Alexa after the play phrase: a signed launch, the relayed stream, PlaybackStarted."""
+    # Alexa hears the phrase and calls the skill, signed, from the Echo's skill device id.
+    status, answer = await bridge.skill(alexa.launch(device_id="amzn1.ask.device.KITCHEN1"))
+    assert status == 200
+    stream = answer["response"]["directives"][0]["audioItem"]["stream"]
+    assert stream["url"].startswith(f"https://{PUBLIC_HOST}/stream/")
+    relay_path = stream["url"].removeprefix(f"https://{PUBLIC_HOST}")
+    async with bridge.client.get(f"{bridge.public}{relay_path}") as resp:
+        assert resp.status == 200
+        assert resp.content_type == "audio/mpeg"
+        assert await resp.read() == read_test_sound()
+    await bridge.skill(alexa.audio_event("PlaybackStarted", stream["token"]))
+
+
+async def test_sign_in_devices_and_test_play(
+    browser: object,
+    panel_bridge: tuple[RunningBridge, FakeIngress],
+    pki: TestPKI,
+    tmp_path: Path,
+) -> None:
+    """Sign in on Amazon's page, see the Echos, press Test play, and watch it play."""
+    bridge, ingress = panel_bridge
+    amazon = FakeAmazon(pki)
+    await amazon.start(tmp_path)
+    for host in AMAZON_HOSTS:
+        bridge.cert_host.mapping[(host, 443)] = ("127.0.0.1", amazon.port)
+    await bridge.core.settings.set_public_url(f"https://{PUBLIC_HOST}")
+    context = await browser.new_context(locale="en-US")  # type: ignore[attr-defined]
+    page = await context.new_page()
+    try:
+        await _sign_in(page, ingress, amazon)
+
+        await page.click('nav a:has-text("Devices")')
+        await page.wait_for_selector("table.devices")
+        table = await page.inner_text("table.devices")
+        assert "Kitchen Echo" in table
+        assert "Living Room" in table
+        await _shot(page, "10-devices")
+        await page.click('button.test-play[data-name="Kitchen Echo"]')
+        banner = page.locator("#test-result")
+        await banner.wait_for()
+        assert "ask music assistant to play audio" in await banner.inner_text()
+
+        [command] = amazon.calls("/api/behaviors/preview")
+        payload = json.loads(command.json()["sequenceJson"])["startNode"]["operationPayload"]
+        assert payload["deviceSerialNumber"] == "G090LF1234567890"
+        assert payload["text"] == "ask music assistant to play audio"
+
+        await _play_as_alexa(bridge)
+        await page.wait_for_function(
+            "document.getElementById('test-result').textContent.includes('Playback started')"
+        )
+        await _shot(page, "11-test-play-done")
+
+        await page.reload()
+        assert "KITCHEN1" in await page.inner_text("table.devices")
+        await page.click('nav a:has-text("Setup")')
+        assert "Done" in await page.inner_text("#step-test-item")
+        await page.click("#sign-out")
+        await page.wait_for_selector("#enroll-start")
+        assert not (bridge.core.data_dir / "amazon_account.json").exists()
+    finally:
+        await context.close()
+        await amazon.close()

@@ -13,7 +13,7 @@ from yarl import URL
 from ..const import MAX_IMAGE_BYTES, RELAY_CHUNK, RELAY_CONNECT_TIMEOUT, RELAY_READ_TIMEOUT
 from ..core import BridgeCore
 from ..exceptions import APIBadGateway, APINotFound
-from ..testplay import test_sound
+from ..testplay import read_test_sound
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class APIRelay:
     def __init__(self, core: BridgeCore) -> None:
         """Keep the core and the test sound (33 kB) in memory."""
         self.core = core
-        self._test_sound = test_sound()
+        self._test_sound = read_test_sound()
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
         """Relay the slot's audio stream."""
