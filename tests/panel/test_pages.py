@@ -243,3 +243,69 @@ async def test_unknown_static_file_is_404(bridge: RunningBridge, ingress: FakeIn
     """Only the panel's own static files are served."""
     async with bridge.client.get(f"{ingress.url}static/..%2f..%2fbridge.json") as resp:
         assert resp.status == 404
+
+
+VALID_KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSW"
+
+
+@pytest.mark.parametrize(
+    ("key", "fragment"),
+    [
+        ("123456", "6-digit code"),
+        ("ABC!DEF", "A-Z and the digits 2-7"),
+        ("JBSWY3DP", "characters"),
+    ],
+    ids=["six-digit-code", "bad-characters", "too-short"],
+)
+async def test_otp_check_explains_bad_keys(
+    bridge: RunningBridge, ingress: FakeIngress, key: str, fragment: str
+) -> None:
+    """The live key check says what is wrong, before anything is sent to Amazon."""
+    headers = {"X-CSRF-Token": await _csrf(bridge, ingress)}
+    async with bridge.client.post(
+        f"{ingress.url}otp-check", json={"key": key}, headers=headers
+    ) as resp:
+        assert resp.status == 400
+        body = await resp.json()
+    assert body["result"] == "error"
+    assert fragment in body["message"]
+
+
+async def test_otp_check_shows_current_code(bridge: RunningBridge, ingress: FakeIngress) -> None:
+    """A valid key (lower case, grouped with spaces) shows the code an authenticator app shows."""
+    pyotp = pytest.importorskip("pyotp")
+    headers = {"X-CSRF-Token": await _csrf(bridge, ingress)}
+    grouped = " ".join(VALID_KEY.lower()[i : i + 4] for i in range(0, len(VALID_KEY), 4))
+    async with bridge.client.post(
+        f"{ingress.url}otp-check", json={"key": grouped}, headers=headers
+    ) as resp:
+        assert resp.status == 200
+        body = await resp.json()
+    totp = pyotp.TOTP(VALID_KEY)
+    assert totp.verify(body["data"]["code"], valid_window=1)
+    assert body["data"]["code"] in body["data"]["text"]
+
+
+async def test_otp_check_needs_csrf(bridge: RunningBridge, ingress: FakeIngress) -> None:
+    """The key check is a POST like any other: no token, no answer."""
+    async with bridge.client.post(f"{ingress.url}otp-check", json={"key": VALID_KEY}) as resp:
+        assert resp.status == 403
+
+
+async def test_classic_form_with_code_instead_of_key(
+    bridge: RunningBridge, ingress: FakeIngress
+) -> None:
+    """The classic form refuses a 6-digit code with an explanation and contacts nobody."""
+    data = {
+        "action": "classic_start",
+        "domain": "amazon.com",
+        "email": "anna@example.com",
+        "password": "secret-password",
+        "otp_key": "123 456",
+        "csrf": await _csrf(bridge, ingress),
+    }
+    status, html, _ = await _form_post(bridge, f"{ingress.url}setup", data)
+    assert status == 400
+    assert "6-digit code" in html
+    assert "secret-password" not in html
+    assert "<details open>" in html
