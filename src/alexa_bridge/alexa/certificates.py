@@ -21,6 +21,7 @@ from cryptography.x509.verification import (
     Store,
     VerificationError as X509VerificationError,
 )
+from yarl import URL
 
 from ..const import (
     CERT_FETCH_TIMEOUT,
@@ -59,7 +60,12 @@ def normalize_cert_url(url: str) -> str:
     if not path.startswith(CERT_URL_PATH_PREFIX):
         raise VerificationError("certificate URL path does not start with /echo.api/")
     query = f"?{parts.query}" if parts.query else ""
-    return f"https://{CERT_URL_HOST}{path}{query}"
+    # aiohttp fetches what yarl makes of the URL, and yarl decodes %2e%2e into
+    # a `..` segment it then resolves: check the path that goes on the wire.
+    fetched = URL(f"https://{CERT_URL_HOST}{path}{query}")
+    if not fetched.raw_path.startswith(CERT_URL_PATH_PREFIX):
+        raise VerificationError("certificate URL path does not start with /echo.api/")
+    return str(fetched)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Tests of the Alexa skill endpoint: request verification and playback answers."""
