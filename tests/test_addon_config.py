@@ -222,15 +222,18 @@ def test_dockerfile_passes_hadolint():
 
 
 async def test_healthcheck_probe_follows_the_options(
-    bridge_factory: BridgeFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bridge_factory: BridgeFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    unused_tcp_port: int,
 ):
     """The HEALTHCHECK command finds the public port in options.json and sees /health ok."""
     monkeypatch.delenv("SUPERVISOR_TOKEN", raising=False)
     bridge = await bridge_factory()
-    data = tmp_path / "probe"
-    data.mkdir()
-    port = bridge.bridge.listeners.port("public")
-    (data / "options.json").write_text(json.dumps({"public_port": port}), encoding="utf-8")
-    assert await asyncio.to_thread(probe, data)
-    await bridge.bridge.listeners.close()
-    assert not await asyncio.to_thread(probe, data)
+    healthy, silent = tmp_path / "healthy", tmp_path / "silent"
+    public = bridge.bridge.listeners.port("public")
+    for data, port in ((healthy, public), (silent, unused_tcp_port)):
+        data.mkdir()
+        (data / "options.json").write_text(json.dumps({"public_port": port}), encoding="utf-8")
+    assert await asyncio.to_thread(probe, healthy)
+    assert not await asyncio.to_thread(probe, silent)

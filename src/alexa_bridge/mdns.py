@@ -72,8 +72,8 @@ class MdnsAnnouncer:
         if options.ma_api_is_loopback or options.ma_api_host is None:
             _LOGGER.debug("Not announced over mDNS: the MA API serves this host only")
             return
-        interfaces, ip_version, addresses = announce_plan(options.ma_api_host)
         try:
+            interfaces, ip_version, addresses = announce_plan(options.ma_api_host)
             self._zeroconf = AsyncZeroconf(interfaces=interfaces, ip_version=ip_version)
         except (OSError, ZeroconfError) as err:
             self._unavailable(err)
