@@ -87,6 +87,22 @@ async def test_refresh_reposts_only_what_changed(
     assert message.config["skill_provisioned"] is True
 
 
+async def test_change_during_the_first_post_is_posted_too(
+    supervisor: FakeSupervisor, bridge_factory: BridgeFactory
+):
+    """A skill provisioned while the first message is in flight still reaches the Supervisor."""
+    supervisor.delay = 0.2
+    bridge = await bridge_factory(supervised=True, skill_id="")
+    await asyncio.wait_for(supervisor.arrived.wait(), 5)  # the first POST is being answered
+    await bridge.core.settings.set_skill_id(alexa.TEST_SKILL_ID)
+    await bridge.core.refresh_announcements()
+    await _posted(supervisor)
+    (message,) = supervisor.messages.values()
+    assert message.config["skill_provisioned"] is False
+    await _posted(supervisor)
+    assert message.config["skill_provisioned"] is True
+
+
 async def test_stop_leaves_the_message_to_the_supervisor(
     supervisor: FakeSupervisor, bridge_factory: BridgeFactory
 ):

@@ -123,9 +123,13 @@ class SupervisorDiscovery:
         )
 
     async def _publish_until_done(self) -> None:
-        """Try to post until the Supervisor accepts or refuses for good."""
+        """Try to post until the Supervisor has the current state or refuses for good."""
         delay = self._retry_min
-        while not await self._publish():
+        while True:
+            if await self._publish():
+                if self._client is None or self._refused or self.payload() == self._posted:
+                    return
+                continue  # the state changed while the last one was being posted
             await asyncio.sleep(delay)
             delay = min(delay * 2, DISCOVERY_RETRY_MAX)
 

@@ -60,6 +60,8 @@ class FakeSupervisor:
         self.messages: dict[str, Message] = {}
         self.requests: list[tuple[str, str]] = []
         self.fail_status: int | None = None
+        self.delay = 0.0
+        self.arrived = asyncio.Event()
         self.posted = asyncio.Event()
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -89,12 +91,15 @@ class FakeSupervisor:
     async def _security(self, request: web.Request, handler: Any) -> web.StreamResponse:
         """Check the token as the Supervisor does: none is 401, an unknown one 403."""
         self.requests.append((request.method, request.path))
+        if request.path == "/discovery":
+            self.arrived.set()
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else ""
         if not token:
             raise web.HTTPUnauthorized
         if token != self.token:
             raise web.HTTPForbidden
+        await asyncio.sleep(self.delay)
         if self.fail_status is not None:
             return error(self.fail_status, "System is not ready with state: setup")
         response: web.StreamResponse = await handler(request)
