@@ -91,6 +91,8 @@ class SlotRegistry:
             slot.offset_ms = 0
             slot.play_failures = 0
             slot.activity = PlayerActivity.IDLE
+            # Late events about the previous stream must not land on the new one.
+            slot.audio_token = None
         slot.title = payload.get("title")
         slot.artist = payload.get("artist")
         slot.album = payload.get("album")
@@ -101,6 +103,11 @@ class SlotRegistry:
         slot.updated_at = now
         self.schedule_save()
         return PushResult(slot=slot, new_stream=new_stream)
+
+    def paired_slot(self, device_id: str) -> PlayerSlot | None:
+        """Return the slot an Echo is paired with, without pairing anything."""
+        key = self._devices.get(device_id)
+        return self._slots.get(key) if key is not None else None
 
     def slot_for_device(self, device_id: str) -> PlayerSlot | None:
         """Pick the slot an Echo plays, pairing it when the choice is unambiguous."""

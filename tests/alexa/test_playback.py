@@ -555,3 +555,32 @@ async def test_metadata_push_keeps_the_stream_playing(
     assert stream_of(answer)["url"] == play["url"]
     assert stream_of(answer)["offsetInMilliseconds"] == 60_000
     assert play_of(answer)["audioItem"]["metadata"] == {"title": "Second", "subtitle": "B"}
+
+
+async def test_late_event_for_old_stream_does_not_touch_new_one(bridge: RunningBridge) -> None:
+    """After MA pushes a new stream, a late PlaybackStopped of the old one changes nothing."""
+    await bridge.push({"streamUrl": STREAM, "playerId": "Kitchen"})
+    _, answer = await bridge.skill(alexa.launch(device_id=KITCHEN))
+    old_token = stream_of(answer)["token"]
+    await bridge.push({"streamUrl": STREAM.replace("a.mp3", "b.mp3"), "playerId": "Kitchen"})
+    await bridge.skill(alexa.audio_event("PlaybackStopped", old_token, 93_000))
+    slot = bridge.core.slots.get("Kitchen")
+    assert slot is not None
+    assert slot.offset_ms == 0
+    _, answer = await bridge.skill(alexa.launch(device_id=KITCHEN))
+    assert stream_of(answer)["offsetInMilliseconds"] == 0
+    assert stream_of(answer)["url"].endswith(f"/stream/{slot.relay_token}.mp3")
+
+
+async def test_pause_without_known_token_uses_the_pairing(bridge: RunningBridge) -> None:
+    """A paired Echo whose token is unknown still gets its offset remembered on Pause."""
+    await bridge.push({"streamUrl": STREAM, "playerId": "Kitchen"})
+    await bridge.skill(alexa.launch(device_id=KITCHEN))
+    player = alexa.player_context("token-from-before-a-reset", 42_000, "PLAYING")
+    _, answer = await bridge.skill(
+        alexa.intent("AMAZON.PauseIntent", device_id=KITCHEN, player=player)
+    )
+    assert is_stop(answer)
+    slot = bridge.core.slots.get("Kitchen")
+    assert slot is not None
+    assert (slot.offset_ms, slot.activity) == (42_000, PlayerActivity.STOPPED)

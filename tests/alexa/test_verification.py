@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from alexa_bridge.alexa.certificates import FAILURE_TTL, CertificateChains
+from alexa_bridge.alexa.certificates import (
+    FAILURE_TTL,
+    NEW_URL_BUDGET,
+    NEW_URL_WINDOW,
+    TRANSIENT_FAILURE_TTL,
+    CertificateChains,
+)
 from alexa_bridge.const import MAX_SKILL_BODY, PlayerActivity
 from alexa_bridge.exceptions import VerificationError
 
@@ -608,3 +614,50 @@ async def test_refused_chain_is_retried_after_a_while(
     clock.now += FAILURE_TTL + dt.timedelta(seconds=1)
     await cache.signing_key(url)
     assert cert_host.fetches["late.pem"] == 2
+
+
+async def test_outage_is_retried_within_seconds(
+    chains: tuple[CertificateChains, Clock], pki: TestPKI, cert_host: FakeCertHost
+) -> None:
+    """A 5xx from the certificate host is a passing outage: retry after seconds, not a minute."""
+    cache, clock = chains
+    url = cert_host.publish_leaf("flaky.pem", pki.alexa_leaf())
+    cert_host.errors["flaky.pem"] = [503]
+    with pytest.raises(VerificationError, match="503"):
+        await cache.signing_key(url)
+    clock.now += TRANSIENT_FAILURE_TTL + dt.timedelta(seconds=1)
+    assert clock.now - dt.datetime.now(dt.UTC) < FAILURE_TTL
+    await cache.signing_key(url)
+    assert cert_host.fetches["flaky.pem"] == 2
+
+
+async def test_unknown_urls_cannot_flood_or_evict(
+    chains: tuple[CertificateChains, Clock], pki: TestPKI, cert_host: FakeCertHost
+) -> None:
+    """Many unknown chain URLs are downloaded at most a few a minute; Amazon's chain stays."""
+    cache, clock = chains
+    good = cert_host.publish_leaf("good.pem", pki.alexa_leaf())
+    await cache.signing_key(good)
+    refused = 0
+    for index in range(40):
+        try:
+            await cache.signing_key(f"https://s3.amazonaws.com/echo.api/junk-{index}.pem")
+        except VerificationError as err:
+            refused += "too many" in str(err)
+    junk_fetches = sum(n for name, n in cert_host.fetches.items() if name.startswith("junk-"))
+    assert junk_fetches <= NEW_URL_BUDGET
+    assert refused >= 40 - NEW_URL_BUDGET
+    await cache.signing_key(good)
+    assert cert_host.fetches["good.pem"] == 1
+    clock.now += NEW_URL_WINDOW + dt.timedelta(seconds=1)
+    with pytest.raises(VerificationError, match="404"):
+        await cache.signing_key("https://s3.amazonaws.com/echo.api/junk-after.pem")
+
+
+async def test_refusal_body_does_not_say_why(bridge: RunningBridge, pki: TestPKI) -> None:
+    """The caller learns only that it was refused; the reason stays in the log."""
+    body = alexa.launch()
+    raw, headers = alexa.sign(body, pki.alexa_leaf(), bridge.cert_url)
+    status, answer = await bridge.skill(raw, headers=headers)
+    assert status == 400
+    assert answer == {"error": "request refused"}

@@ -58,6 +58,7 @@ class FakeCertHost:
         self.fetches: dict[str, int] = {}
         # (host, port) -> local address, for every fixed Amazon or public name a test needs.
         self.mapping: dict[tuple[str, int], tuple[str, int]] = {}
+        self.errors: dict[str, list[int]] = {}  # name -> statuses to answer first, in order
         self.delay = 0.0  # seconds each answer waits, so concurrent requests overlap
         tls = make_leaf(pki.intermediate, [CERT_HOST], ip="127.0.0.1")
         self._tls = tls
@@ -79,6 +80,8 @@ class FakeCertHost:
         self.fetches[name] = self.fetches.get(name, 0) + 1
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.errors.get(name):
+            return web.Response(status=self.errors[name].pop(0), text="InternalError")
         if name not in self.files:
             return web.Response(status=404, text="NoSuchKey")
         return web.Response(body=self.files[name], content_type="application/x-pem-file")

@@ -36,7 +36,17 @@ from .trust import parse_pem_bundle
 _LOGGER = logging.getLogger(__name__)
 
 MAX_CACHED_CHAINS = 16
+MAX_CACHED_FAILURES = 64
 FAILURE_TTL = dt.timedelta(seconds=60)
+TRANSIENT_FAILURE_TTL = dt.timedelta(seconds=5)
+# Unknown chain URLs downloaded per window: anyone who knows the (public) skill id can
+# send URLs, and must not be able to make the bridge download without end.
+NEW_URL_BUDGET = 10
+NEW_URL_WINDOW = dt.timedelta(seconds=60)
+
+
+class _TransientDownloadError(VerificationError):
+    """The chain could not be fetched just now (network, timeout, 5xx): retry soon."""
 
 
 def normalize_cert_url(url: str) -> str:
@@ -95,24 +105,37 @@ class CertificateChains:
         self._session = session
         self._store = Store(roots) if roots else None
         self._clock = clock
-        self._cache: OrderedDict[str, _CachedChain] = OrderedDict()
+        # Verified chains and failures are kept apart, so failures never evict a good chain.
+        self._good: OrderedDict[str, _CachedChain] = OrderedDict()
+        self._bad: OrderedDict[str, _CachedChain] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[_CachedChain]] = {}
+        self._new_downloads: list[dt.datetime] = []
 
     async def signing_key(self, url: str) -> RSAPublicKey:
         """Return the verified public key for a normalised certificate URL."""
         now = self._clock()
-        entry = self._cache.get(url)
+        entry = self._good.get(url) or self._bad.get(url)
         if entry is None or entry.expires <= now:
             entry = await self._fetch_once(url)
         if entry.key is None:
             raise VerificationError(entry.error or "certificate chain rejected")
         return entry.key
 
+    def _take_download_budget(self, url: str, now: dt.datetime) -> None:
+        """Refuse to download more than a few never-seen chain URLs a minute."""
+        if url in self._good:
+            return  # renewing a chain that verified before is always allowed
+        self._new_downloads = [t for t in self._new_downloads if now - t < NEW_URL_WINDOW]
+        if len(self._new_downloads) >= NEW_URL_BUDGET:
+            raise VerificationError("too many unknown certificate URLs just now")
+        self._new_downloads.append(now)
+
     async def _fetch_once(self, url: str) -> _CachedChain:
         """Let concurrent requests for one URL share one download."""
         future = self._inflight.get(url)
         if future is not None:
             return await asyncio.shield(future)
+        self._take_download_budget(url, self._clock())
         future = asyncio.get_running_loop().create_future()
         self._inflight[url] = future
         try:
@@ -127,10 +150,15 @@ class CertificateChains:
             raise
         finally:
             del self._inflight[url]
-        self._cache[url] = entry
-        self._cache.move_to_end(url)
-        while len(self._cache) > MAX_CACHED_CHAINS:
-            self._cache.popitem(last=False)
+        cache, limit = (
+            (self._good, MAX_CACHED_CHAINS) if entry.key else (self._bad, MAX_CACHED_FAILURES)
+        )
+        if entry.key:
+            self._bad.pop(url, None)
+        cache[url] = entry
+        cache.move_to_end(url)
+        while len(cache) > limit:
+            cache.popitem(last=False)
         return entry
 
     async def _download_and_verify(self, url: str) -> _CachedChain:
@@ -139,6 +167,8 @@ class CertificateChains:
         try:
             pem = await self._download(url)
             key, expires = self._verify(pem, now)
+        except _TransientDownloadError as err:
+            return _CachedChain(None, now + TRANSIENT_FAILURE_TTL, str(err))
         except VerificationError as err:
             return _CachedChain(None, now + FAILURE_TTL, str(err))
         return _CachedChain(key, expires)
@@ -151,11 +181,15 @@ class CertificateChains:
                 timeout=aiohttp.ClientTimeout(total=CERT_FETCH_TIMEOUT),
                 allow_redirects=False,
             ) as resp:
+                if resp.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+                    raise _TransientDownloadError(f"certificate download answered {resp.status}")
                 if resp.status != HTTPStatus.OK:
                     raise VerificationError(f"certificate download answered {resp.status}")
                 data = await resp.content.read(MAX_CERT_CHAIN_BYTES + 1)
         except (aiohttp.ClientError, TimeoutError) as err:
-            raise VerificationError(f"certificate download failed: {type(err).__name__}") from None
+            raise _TransientDownloadError(
+                f"certificate download failed: {type(err).__name__}"
+            ) from None
         if len(data) > MAX_CERT_CHAIN_BYTES:
             raise VerificationError("certificate chain is too large")
         return data

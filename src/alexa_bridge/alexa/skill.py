@@ -112,6 +112,8 @@ class SkillHandler:
     def _stop(self, req: AlexaRequest) -> dict[str, Any]:
         """Stop playback and remember where it was."""
         slot = self._slots.by_audio_token(req.known_token)
+        if slot is None and req.device_id:
+            slot = self._slots.paired_slot(req.device_id)
         if slot is not None:
             self._slots.record(slot, PlayerActivity.STOPPED, req.known_offset_ms)
         return responses.stop()

@@ -40,7 +40,8 @@ class APISkill:
                 latency_ms=(time.perf_counter() - started) * 1000,
                 ok=False,
             )
-            raise APIError(f"request refused: {err}") from None
+            # The reason is logged; the caller only learns that it was refused.
+            raise APIError("request refused") from None
         answer = self.core.skill.handle(alexa_request)
         latency_ms = (time.perf_counter() - started) * 1000
         kind = alexa_request.type
