@@ -22,6 +22,7 @@ from .const import SHUTDOWN_TIMEOUT, VERSION
 from .discovery import SupervisorDiscovery
 from .helpers.csrf import CsrfGuard
 from .helpers.files import remove_stale_temp_files
+from .home_assistant import HomeAssistantLink
 from .i18n import PanelStrings
 from .mdns import MdnsAnnouncer
 from .options import Options
@@ -66,6 +67,7 @@ class BridgeCore:
         self.csrf = CsrfGuard()
         self.test_plays = TestPlays(self)
         self.public_check: PublicCheck | None = None
+        self.home_assistant: HomeAssistantLink | None = None  # reported by the integration
         self.bound_ports: dict[str, int] = {}
 
     @property

@@ -15,6 +15,7 @@ from .panel import APIPanel
 from .relay import APIRelay
 from .security import basic_auth_middleware, peer_middleware
 from .skill import APISkill
+from .status_api import APIStatus
 from .utils import KEY_CORE, contract_error, error_middleware, panel_error
 
 
@@ -33,6 +34,18 @@ def _register_music_assistant(app: web.Application, core: BridgeCore) -> None:
             web.get("/ma/latest-url", api.latest_url),
             web.post("/ma/control", api.control),
             web.get("/alexa/intents", api.intents),
+        ]
+    )
+
+
+def _register_status_api(app: web.Application, core: BridgeCore) -> None:
+    """Add the status API the Home Assistant integration polls (same protection as MA's)."""
+    api = APIStatus(core)
+    app.add_routes(
+        [
+            web.get("/api/status", api.status),
+            web.post("/api/test-play", api.test_play),
+            web.post("/api/home-assistant", api.home_assistant),
         ]
     )
 
@@ -94,6 +107,7 @@ def build_ma_app(core: BridgeCore) -> web.Application:
     app = _new_app(core, MAX_MA_BODY, error_middleware(contract_error), basic_auth_middleware)
     _register_health(app, core)
     _register_music_assistant(app, core)
+    _register_status_api(app, core)
     return app
 
 
