@@ -18,6 +18,19 @@ OPT_PUBLIC_PORT: Final = "public_port"
 OPT_PANEL_PORT: Final = "panel_port"
 OPT_LOCALE: Final = "locale"
 OPT_LOG_LEVEL: Final = "log_level"
+OPT_MA_URL: Final = "ma_url"
+OPT_MA_TOKEN: Final = "ma_token"  # noqa: S105 - a key name, not a secret
+OPT_ENABLE_APL: Final = "enable_apl"
+OPT_SSL: Final = "ssl"
+OPT_CERTFILE: Final = "certfile"
+OPT_KEYFILE: Final = "keyfile"
+DEFAULT_MA_URL: Final = "http://localhost:8095"
+SSL_DIR: Final = "/ssl"
+DEFAULT_CERTFILE: Final = "fullchain.pem"
+DEFAULT_KEYFILE: Final = "privkey.pem"
+# Hidden options (not in the add-on's schema): other Amazon endpoints, e.g. a staging SMAPI.
+OPT_SMAPI_URL: Final = "smapi_url"
+OPT_LWA_URL: Final = "lwa_url"
 
 ENV_PREFIX: Final = "ALEXA_BRIDGE_"
 ENV_SUPERVISOR_TOKEN: Final = "SUPERVISOR_TOKEN"  # noqa: S105 - a variable name
@@ -27,6 +40,8 @@ SUPERVISOR_DATA_DIR: Final = "/data"
 FILE_OPTIONS: Final = "options.json"
 FILE_BRIDGE: Final = "bridge.json"
 FILE_SLOTS: Final = "slots.json"
+FILE_DEVELOPER: Final = "developer.json"
+FILE_SKILL: Final = "skill.json"
 
 # Listeners.
 LOOPBACK_HOSTS: Final = ("127.0.0.1", "::1")

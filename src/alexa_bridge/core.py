@@ -18,6 +18,7 @@ from .alexa.skill import SkillHandler
 from .alexa.trust import load_system_roots
 from .alexa.verifier import SkillRequestVerifier
 from .amazon import AmazonAccount
+from .clients.music_assistant import MusicAssistantClient
 from .const import SHUTDOWN_TIMEOUT, VERSION
 from .discovery import SupervisorDiscovery
 from .helpers.csrf import CsrfGuard
@@ -29,7 +30,9 @@ from .options import Options
 from .public_address import PublicCheck
 from .settings import BridgeSettings
 from .slots import SlotRegistry
+from .smapi import SkillProvisioning
 from .testplay import TestPlays
+from .transport import MusicAssistantTransport
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -58,11 +61,13 @@ class BridgeCore:
         self._slots: SlotRegistry | None = None
         self._verifier: SkillRequestVerifier | None = None
         self._skill: SkillHandler | None = None
+        self._music_assistant: MusicAssistantClient | None = None
         self._locales: SkillLocales | None = None
         self._discovery: SupervisorDiscovery | None = None
         self._mdns: MdnsAnnouncer | None = None
         self._amazon: AmazonAccount | None = None
         self._panel_strings: PanelStrings | None = None
+        self._provisioning: SkillProvisioning | None = None
         self.activity = ActivityLog()
         self.csrf = CsrfGuard()
         self.test_plays = TestPlays(self)
@@ -83,6 +88,13 @@ class BridgeCore:
         if self._panel_strings is None:
             raise RuntimeError("BridgeCore.panel_strings used before setup()")
         return self._panel_strings
+
+    @property
+    def provisioning(self) -> SkillProvisioning:
+        """Return skill provisioning (developer authorization, SMAPI runs, self-test)."""
+        if self._provisioning is None:
+            raise RuntimeError("BridgeCore.provisioning used before setup()")
+        return self._provisioning
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -165,12 +177,23 @@ class BridgeCore:
         self._verifier = SkillRequestVerifier(
             CertificateChains(self.session, roots), lambda: self.skill_id
         )
-        self._skill = SkillHandler(self.slots, self.locales, lambda: self.public_url)
+        self._music_assistant = MusicAssistantClient(
+            self.session, lambda: self.options.ma_url, lambda: self.options.ma_token
+        )
+        self._skill = SkillHandler(
+            self.slots,
+            self.locales,
+            lambda: self.public_url,
+            MusicAssistantTransport(self._music_assistant),
+            self.create_task,
+        )
         self._panel_strings = await loop.run_in_executor(None, PanelStrings)
         self._discovery = SupervisorDiscovery(self)
         self._mdns = MdnsAnnouncer(self)
         self._amazon = AmazonAccount(self)
         await self._amazon.setup()
+        self._provisioning = SkillProvisioning(self)
+        await self._provisioning.setup()
         if self.skill_id is None:
             _LOGGER.warning(
                 "No skill id yet: Alexa requests are refused until the skill is "
@@ -225,9 +248,13 @@ class BridgeCore:
         if pending:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait(pending, timeout=SHUTDOWN_TIMEOUT / 2)
+        if self._music_assistant is not None:
+            await self._music_assistant.close()
         if self._slots is not None:
             await self._slots.close()
         if self._amazon is not None:
             await self._amazon.close()
+        if self._provisioning is not None:
+            await self._provisioning.close()
         if self._session is not None and self._own_session:
             await self._session.close()

@@ -15,19 +15,28 @@ from .const import (
     LOOPBACK_HOSTS,
     OPT_API_PASSWORD,
     OPT_API_USERNAME,
+    OPT_CERTFILE,
+    OPT_ENABLE_APL,
+    OPT_KEYFILE,
     OPT_LOCALE,
     OPT_LOG_LEVEL,
+    OPT_LWA_URL,
     OPT_MA_API_HOST,
     OPT_MA_API_PORT,
+    OPT_MA_TOKEN,
+    OPT_MA_URL,
     OPT_PANEL_PORT,
     OPT_PUBLIC_PORT,
     OPT_PUBLIC_URL,
     OPT_SKILL_ID,
+    OPT_SMAPI_URL,
+    OPT_SSL,
+    SSL_DIR,
 )
 from .exceptions import OptionsError
-from .validate import SCHEMA_OPTIONS
+from .validate import SCHEMA_ALL_OPTIONS
 
-SECRET_OPTIONS = frozenset({OPT_API_PASSWORD})
+SECRET_OPTIONS = frozenset({OPT_API_PASSWORD, OPT_MA_TOKEN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +53,19 @@ class Options:
     panel_port: int
     locale: str
     log_level: str
+    ma_url: str = "http://localhost:8095"
+    ma_token: str | None = None
+    enable_apl: bool = False
+    ssl: bool = False
+    certfile: str = "fullchain.pem"
+    keyfile: str = "privkey.pem"
+    smapi_url: str | None = None
+    lwa_url: str | None = None
+
+    @property
+    def cert_paths(self) -> tuple[Path, Path]:
+        """Return the TLS certificate and key files (relative names live under /ssl)."""
+        return (Path(SSL_DIR) / self.certfile, Path(SSL_DIR) / self.keyfile)
 
     @property
     def api_auth_enabled(self) -> bool:
@@ -71,7 +93,7 @@ def _describe(value: Any, key: str) -> str:
 def validate_options(raw: Mapping[str, Any]) -> Options:
     """Validate raw options, or raise OptionsError naming the key and the rule."""
     try:
-        data = SCHEMA_OPTIONS(dict(raw))
+        data = SCHEMA_ALL_OPTIONS(dict(raw))
     except vol.MultipleInvalid as err:
         first = err.errors[0]
         key = str(first.path[0]) if first.path else "?"
@@ -91,6 +113,14 @@ def validate_options(raw: Mapping[str, Any]) -> Options:
         panel_port=data[OPT_PANEL_PORT],
         locale=data[OPT_LOCALE],
         log_level=data[OPT_LOG_LEVEL],
+        ma_url=data[OPT_MA_URL],
+        ma_token=data[OPT_MA_TOKEN],
+        enable_apl=data[OPT_ENABLE_APL],
+        ssl=data[OPT_SSL],
+        certfile=data[OPT_CERTFILE],
+        keyfile=data[OPT_KEYFILE],
+        smapi_url=data[OPT_SMAPI_URL],
+        lwa_url=data[OPT_LWA_URL],
     )
     if (options.api_username is None) != (options.api_password is None):
         raise OptionsError(
@@ -127,7 +157,7 @@ def read_options_file(path: Path) -> dict[str, Any]:
 
 def options_from_env(env: Mapping[str, str]) -> dict[str, str]:
     """Collect ALEXA_BRIDGE_<NAME> variables for the known option names."""
-    names = [str(key.schema) for key in SCHEMA_OPTIONS.schema]
+    names = [str(key.schema) for key in SCHEMA_ALL_OPTIONS.schema]
     return {
         name: env[ENV_PREFIX + name.upper()] for name in names if ENV_PREFIX + name.upper() in env
     }

@@ -10,20 +10,31 @@ from urllib.parse import urlsplit
 import voluptuous as vol
 
 from .const import (
+    DEFAULT_CERTFILE,
+    DEFAULT_KEYFILE,
     DEFAULT_LOCALE,
     DEFAULT_MA_API_PORT,
+    DEFAULT_MA_URL,
     DEFAULT_PANEL_PORT,
     DEFAULT_PUBLIC_PORT,
     OPT_API_PASSWORD,
     OPT_API_USERNAME,
+    OPT_CERTFILE,
+    OPT_ENABLE_APL,
+    OPT_KEYFILE,
     OPT_LOCALE,
     OPT_LOG_LEVEL,
+    OPT_LWA_URL,
     OPT_MA_API_HOST,
     OPT_MA_API_PORT,
+    OPT_MA_TOKEN,
+    OPT_MA_URL,
     OPT_PANEL_PORT,
     OPT_PUBLIC_PORT,
     OPT_PUBLIC_URL,
     OPT_SKILL_ID,
+    OPT_SMAPI_URL,
+    OPT_SSL,
     SKILL_LOCALES,
     LogLevel,
 )
@@ -77,6 +88,18 @@ def skill_id(value: Any) -> str:
     return value
 
 
+def https_base_url(value: Any) -> str:
+    """Accept an https base URL without a path (another Amazon API endpoint)."""
+    if not isinstance(value, str):
+        raise vol.Invalid("expected an https:// address")
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        raise vol.Invalid("expected an https:// address with a host name")
+    if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
+        raise vol.Invalid("must be a bare https://host[:port] address")
+    return value.strip().rstrip("/")
+
+
 def bind_host(value: Any) -> str:
     """Accept an IP address to bind the Music Assistant API to."""
     try:
@@ -108,6 +131,14 @@ SCHEMA_OPTIONS = vol.Schema(
         vol.Optional(OPT_MA_API_PORT, default=DEFAULT_MA_API_PORT): PORT,
         vol.Optional(OPT_PUBLIC_PORT, default=DEFAULT_PUBLIC_PORT): PORT,
         vol.Optional(OPT_PANEL_PORT, default=DEFAULT_PANEL_PORT): PORT,
+        vol.Optional(OPT_MA_URL, default=DEFAULT_MA_URL): vol.All(
+            _blank_to_none, vol.Any(None, http_url), lambda v: v or DEFAULT_MA_URL
+        ),
+        vol.Optional(OPT_MA_TOKEN, default=None): OPTIONAL_STR,
+        vol.Optional(OPT_ENABLE_APL, default=False): vol.Boolean(),
+        vol.Optional(OPT_SSL, default=False): vol.Boolean(),
+        vol.Optional(OPT_CERTFILE, default=DEFAULT_CERTFILE): vol.All(str, vol.Length(min=1)),
+        vol.Optional(OPT_KEYFILE, default=DEFAULT_KEYFILE): vol.All(str, vol.Length(min=1)),
         vol.Optional(OPT_LOCALE, default=DEFAULT_LOCALE): vol.In(
             SKILL_LOCALES, msg=f"expected one of {', '.join(SKILL_LOCALES)}"
         ),
@@ -120,6 +151,15 @@ SCHEMA_OPTIONS = vol.Schema(
         ),
     },
     extra=vol.REMOVE_EXTRA,
+)
+
+# Options the add-on's Configuration tab does not show: endpoints for testing against a
+# staging SMAPI / Login with Amazon (environment ALEXA_BRIDGE_SMAPI_URL / _LWA_URL standalone).
+SCHEMA_ALL_OPTIONS = SCHEMA_OPTIONS.extend(
+    {
+        vol.Optional(OPT_SMAPI_URL, default=None): optional(https_base_url),
+        vol.Optional(OPT_LWA_URL, default=None): optional(https_base_url),
+    }
 )
 
 NULLABLE_STR = vol.Any(None, str)

@@ -19,6 +19,9 @@ SPEECH_KEYS = (
     "help_reprompt",
     "fallback",
     "not_available",
+    "not_paired",
+    "ma_unreachable",
+    "ma_needs_token",
 )
 
 SCHEMA_LOCALE_FILE = vol.Schema(
@@ -27,13 +30,24 @@ SCHEMA_LOCALE_FILE = vol.Schema(
         vol.Required("invocationName"): str,
         vol.Required("invocationPrefix"): str,
         vol.Required("playPhrase"): str,
+        vol.Required("publishing"): {
+            vol.Required("name"): str,
+            vol.Required("summary"): str,
+            vol.Required("description"): str,
+            vol.Required("examplePhrases"): [str],
+            vol.Optional("keywords", default=list): [str],
+        },
         vol.Required("intents"): [
             {
                 vol.Required("name"): str,
                 vol.Optional("samples", default=list): [str],
                 vol.Optional("utterances", default=list): [str],
+                vol.Optional("slots", default=list): [
+                    {vol.Required("name"): str, vol.Required("type"): str}
+                ],
             }
         ],
+        vol.Optional("types", default=list): [dict],
         vol.Required("speech"): {vol.Required(key): str for key in SPEECH_KEYS},
     }
 )
@@ -46,6 +60,35 @@ class Intent:
     name: str
     samples: tuple[str, ...]
     utterances: tuple[str, ...]
+    slots: tuple[tuple[str, str], ...] = ()
+
+    def model(self) -> dict[str, Any]:
+        """Return the intent as the interaction model declares it."""
+        data: dict[str, Any] = {"name": self.name, "samples": list(self.samples)}
+        if self.slots:
+            data["slots"] = [{"name": name, "type": type_} for name, type_ in self.slots]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Publishing:
+    """The skill's store texts in one locale (the manifest's publishing information)."""
+
+    name: str
+    summary: str
+    description: str
+    example_phrases: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+    def manifest(self) -> dict[str, Any]:
+        """Return the manifest's per-locale publishing information."""
+        return {
+            "name": self.name,
+            "summary": self.summary,
+            "description": self.description,
+            "examplePhrases": list(self.example_phrases),
+            "keywords": list(self.keywords),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +101,8 @@ class SkillLocale:
     play_phrase: str
     intents: tuple[Intent, ...]
     speech: dict[str, str]
+    publishing: Publishing
+    types: tuple[dict[str, Any], ...] = ()
 
     def intents_for_music_assistant(self) -> dict[str, Any]:
         """Return the `GET /alexa/intents` answer Music Assistant reads."""
@@ -80,11 +125,8 @@ class SkillLocale:
             "interactionModel": {
                 "languageModel": {
                     "invocationName": self.invocation_name,
-                    "intents": [
-                        {"name": intent.name, "samples": list(intent.samples)}
-                        for intent in self.intents
-                    ],
-                    "types": [],
+                    "intents": [intent.model() for intent in self.intents],
+                    "types": [dict(entry) for entry in self.types],
                 }
             }
         }
@@ -93,17 +135,36 @@ class SkillLocale:
 def _load(locale: str) -> SkillLocale:
     """Read and validate one locale file shipped with the package."""
     path = resources.files(__package__.rsplit(".", 1)[0]) / "translations" / "skill"
-    data = SCHEMA_LOCALE_FILE(json.loads((path / f"{locale}.json").read_text("utf-8")))
+    return locale_from_data(json.loads((path / f"{locale}.json").read_text("utf-8")))
+
+
+def locale_from_data(raw: Any) -> SkillLocale:
+    """Validate one locale file's content and build the locale from it."""
+    data = SCHEMA_LOCALE_FILE(raw)
+    publishing = data["publishing"]
     return SkillLocale(
         locale=data["locale"],
         invocation_name=data["invocationName"],
         invocation_prefix=data["invocationPrefix"],
         play_phrase=data["playPhrase"],
         intents=tuple(
-            Intent(item["name"], tuple(item["samples"]), tuple(item["utterances"]))
+            Intent(
+                item["name"],
+                tuple(item["samples"]),
+                tuple(item["utterances"]),
+                tuple((slot["name"], slot["type"]) for slot in item["slots"]),
+            )
             for item in data["intents"]
         ),
         speech=data["speech"],
+        publishing=Publishing(
+            name=publishing["name"],
+            summary=publishing["summary"],
+            description=publishing["description"],
+            example_phrases=tuple(publishing["examplePhrases"]),
+            keywords=tuple(publishing["keywords"]),
+        ),
+        types=tuple(data["types"]),
     )
 
 
@@ -114,6 +175,11 @@ class SkillLocales:
         """Load every locale file (a few kilobytes in all)."""
         self._locales = {locale: _load(locale) for locale in SKILL_LOCALES}
         self._default = self._locales[default_locale]
+
+    @property
+    def all(self) -> dict[str, SkillLocale]:
+        """Return every shipped locale by code."""
+        return dict(self._locales)
 
     @property
     def default(self) -> SkillLocale:

@@ -9,6 +9,7 @@ from typing import Any
 from ..const import PlayerActivity
 from ..models.slot import PlayerSlot
 from ..slots import SlotRegistry
+from ..transport import MusicAssistantTransport, Transport, TransportOutcome
 from . import responses
 from .envelope import AlexaRequest
 from .locales import SkillLocales
@@ -17,19 +18,36 @@ _LOGGER = logging.getLogger(__name__)
 
 INTENT_PLAY = "PlayAudio"
 INTENTS_STOP = frozenset({"AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"})
-INTENTS_NOT_AVAILABLE = frozenset(
-    {
-        "AMAZON.NextIntent",
-        "AMAZON.PreviousIntent",
-        "AMAZON.StartOverIntent",
-        "AMAZON.RepeatIntent",
-        "AMAZON.LoopOnIntent",
-        "AMAZON.LoopOffIntent",
-        "AMAZON.ShuffleOnIntent",
-        "AMAZON.ShuffleOffIntent",
-    }
-)
+INTENTS_NOT_AVAILABLE = frozenset({"AMAZON.RepeatIntent"})
+# Spoken transport intents and the Echo's buttons that Music Assistant carries out.
+TRANSPORT_INTENTS = {
+    "AMAZON.NextIntent": Transport.NEXT,
+    "AMAZON.PreviousIntent": Transport.PREVIOUS,
+    "AMAZON.StartOverIntent": Transport.START_OVER,
+    "AMAZON.ShuffleOnIntent": Transport.SHUFFLE_ON,
+    "AMAZON.ShuffleOffIntent": Transport.SHUFFLE_OFF,
+    "AMAZON.LoopOnIntent": Transport.LOOP_ON,
+    "AMAZON.LoopOffIntent": Transport.LOOP_OFF,
+}
+TRANSPORT_BUTTONS = {
+    "PlaybackController.NextCommandIssued": Transport.NEXT,
+    "PlaybackController.PreviousCommandIssued": Transport.PREVIOUS,
+}
+STOP_REPORTS = {
+    "AMAZON.PauseIntent": Transport.PAUSE,
+    "AMAZON.StopIntent": Transport.STOP,
+    "AMAZON.CancelIntent": Transport.STOP,
+    "PlaybackController.PauseCommandIssued": Transport.PAUSE,
+}
+OUTCOME_SPEECH = {
+    TransportOutcome.NOT_PAIRED: "not_paired",
+    TransportOutcome.UNREACHABLE: "ma_unreachable",
+    TransportOutcome.NEEDS_TOKEN: "ma_needs_token",
+    TransportOutcome.FAILED: "ma_unreachable",
+}
 MAX_PLAY_RETRIES = 1
+
+SpawnTask = Callable[..., Any]
 
 
 class SkillHandler:
@@ -40,23 +58,27 @@ class SkillHandler:
         slots: SlotRegistry,
         locales: SkillLocales,
         public_url: Callable[[], str | None],
+        transport: MusicAssistantTransport,
+        spawn: SpawnTask,
     ) -> None:
-        """Keep the slots, the skill's strings and a source of the public address."""
+        """Keep the slots, the skill's strings, the public address and the way back to MA."""
         self._slots = slots
         self._locales = locales
         self._public_url = public_url
+        self._transport = transport
+        self._spawn = spawn
 
-    def handle(self, req: AlexaRequest) -> dict[str, Any]:
+    async def handle(self, req: AlexaRequest) -> dict[str, Any]:
         """Dispatch by request type; unknown types get an empty answer."""
         kind = req.type
         if kind == "LaunchRequest":
             return self._start(req)
         if kind == "IntentRequest":
-            return self._intent(req)
+            return await self._intent(req)
         if kind.startswith("AudioPlayer."):
             return self._audio_event(req)
         if kind.startswith("PlaybackController."):
-            return self._controller(req)
+            return await self._controller(req)
         if kind == "System.ExceptionEncountered":
             _LOGGER.warning(
                 "Alexa reported an error in an earlier answer: %s %s",
@@ -71,7 +93,30 @@ class SkillHandler:
         """Speak one of the skill's strings in the request's language."""
         return responses.speak(self._locales.get(req.locale).speech[key])
 
-    def _intent(self, req: AlexaRequest) -> dict[str, Any]:
+    def _player_of(self, req: AlexaRequest) -> str | None:
+        """Return the MA player the request's Echo plays (None when unknown or default)."""
+        slot = self._slots.by_audio_token(req.known_token)
+        if slot is None and req.device_id:
+            slot = self._slots.paired_slot(req.device_id)
+        return slot.key if slot is not None and slot.key else None
+
+    def _report(self, req: AlexaRequest, action: Transport) -> None:
+        """Tell MA, after answering, what a person did on the Echo (never MA's own echo)."""
+        player = self._player_of(req)
+        if player:
+            self._spawn(self._transport.report(player, action), name=f"report-{action}")
+
+    async def _forward(
+        self, req: AlexaRequest, action: Transport, *, spoken: bool
+    ) -> dict[str, Any]:
+        """Send a transport action to the paired MA player; explain failures by voice only."""
+        outcome = await self._transport.send(self._player_of(req), action)
+        key = OUTCOME_SPEECH.get(outcome)
+        if key is None or not spoken:
+            return responses.empty()
+        return self._say(req, key)
+
+    async def _intent(self, req: AlexaRequest) -> dict[str, Any]:
         """Answer a spoken intent."""
         intent = req.intent or ""
         if intent == "AMAZON.HelpIntent":
@@ -81,6 +126,8 @@ class SkillHandler:
             return responses.empty()
         if intent in INTENTS_NOT_AVAILABLE:
             return self._say(req, "not_available")
+        if intent in TRANSPORT_INTENTS:
+            return await self._forward(req, TRANSPORT_INTENTS[intent], spoken=True)
         if intent not in INTENTS_STOP | {INTENT_PLAY, "AMAZON.ResumeIntent"}:
             return self._say(req, "fallback")
         if not req.supports_audio:
@@ -88,7 +135,9 @@ class SkillHandler:
         if intent == INTENT_PLAY:
             return self._start(req)
         if intent == "AMAZON.ResumeIntent":
+            self._report(req, Transport.RESUME)
             return self._resume(req, spoken=True)
+        self._report(req, STOP_REPORTS[intent])
         return self._stop(req)
 
     def _start(self, req: AlexaRequest) -> dict[str, Any]:
@@ -179,14 +228,18 @@ class SkillHandler:
         )
         return responses.stop()
 
-    def _controller(self, req: AlexaRequest) -> dict[str, Any]:
-        """Answer the Echo's buttons with AudioPlayer directives only."""
+    async def _controller(self, req: AlexaRequest) -> dict[str, Any]:
+        """Answer the Echo's buttons with AudioPlayer directives only (never speech)."""
         if not req.supports_audio:
             return responses.empty()
         match req.type:
             case "PlaybackController.PlayCommandIssued":
+                self._report(req, Transport.RESUME)
                 return self._resume(req, spoken=False)
             case "PlaybackController.PauseCommandIssued":
+                self._report(req, Transport.PAUSE)
                 return self._stop(req)
+            case kind if kind in TRANSPORT_BUTTONS:
+                return await self._forward(req, TRANSPORT_BUTTONS[kind], spoken=False)
             case _:
                 return responses.empty()

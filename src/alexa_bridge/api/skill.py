@@ -42,7 +42,7 @@ class APISkill:
             )
             # The reason is logged; the caller only learns that it was refused.
             raise APIError("request refused") from None
-        answer = self.core.skill.handle(alexa_request)
+        answer = await self.core.skill.handle(alexa_request)
         latency_ms = (time.perf_counter() - started) * 1000
         kind = alexa_request.type
         if alexa_request.intent:

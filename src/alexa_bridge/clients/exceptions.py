@@ -27,3 +27,19 @@ class SupervisorAuthError(SupervisorError):
 
 class SupervisorNotFoundError(SupervisorError):
     """The thing asked for does not exist (404)."""
+
+
+class MusicAssistantError(BridgeError):
+    """Music Assistant refused a command or answered unexpectedly."""
+
+
+class MusicAssistantConnectionError(MusicAssistantError, ConnectionError):
+    """Music Assistant's websocket API could not be reached."""
+
+
+class MusicAssistantTimeoutError(MusicAssistantError, TimeoutError):
+    """Music Assistant did not answer in time."""
+
+
+class MusicAssistantAuthError(MusicAssistantError):
+    """Music Assistant needs a valid long-lived token (server schema 28 and newer)."""
