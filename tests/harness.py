@@ -97,7 +97,11 @@ async def start_bridge(
         session=cert_host.client_session(),
     )
     bridge = Bridge(core)
-    await bridge.start()
+    try:
+        await bridge.start()
+    except BaseException:
+        await core.session.close()
+        raise
     return RunningBridge(bridge, client, cert_host, leaf, cert_url)
 
 

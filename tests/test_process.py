@@ -255,3 +255,23 @@ async def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "Cannot open a listener" in stderr.decode()
     assert "Traceback" not in stderr.decode()
+
+
+async def test_missing_tls_files_are_a_clear_error(tmp_path: Path) -> None:
+    """TLS on without its files stops start-up with one line naming the file."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "alexa_bridge",
+        "--data-dir",
+        str(tmp_path),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=_env(ALEXA_BRIDGE_SSL="true", ALEXA_BRIDGE_CERTFILE=str(tmp_path / "fullchain.pem")),
+    )
+    _, stderr = await asyncio.wait_for(proc.communicate(), 15)
+    text = stderr.decode()
+    assert proc.returncode == 1
+    assert "fullchain.pem does not exist" in text
+    assert "Traceback" not in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import logging
 import socket
+import ssl
 
 from aiohttp import web
 
@@ -12,6 +13,7 @@ from .api import build_ma_app, build_panel_app, build_public_app
 from .const import LOOPBACK_HOSTS, SHUTDOWN_TIMEOUT
 from .core import BridgeCore
 from .exceptions import ListenerError
+from .tls import ReloadingCertificate
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,6 +56,10 @@ class Listeners:
         options = self._core.options
         ma_hosts = [host for host in options.ma_api_hosts if host != "::1" or _ipv6_available()]
         panel_hosts = [ALL_INTERFACES_V4] if self._core.supervised else [LOOPBACK_HOSTS[0]]
+        tls = None
+        if options.ssl:
+            tls = ReloadingCertificate(*options.cert_paths)
+            self._core.create_task(tls.watch(), name="tls-reload")
         try:
             await self._start("ma", build_ma_app(self._core), ma_hosts, options.ma_api_port)
             await self._start(
@@ -61,13 +67,21 @@ class Listeners:
                 build_public_app(self._core),
                 [ALL_INTERFACES_V4],
                 options.public_port,
+                ssl_context=tls.context if tls else None,
             )
             await self._start("panel", build_panel_app(self._core), panel_hosts, options.panel_port)
         except OSError as err:
             await self.close()
             raise ListenerError(f"Cannot open a listener: {err.strerror}") from None
 
-    async def _start(self, name: str, app: web.Application, hosts: list[str], port: int) -> None:
+    async def _start(
+        self,
+        name: str,
+        app: web.Application,
+        hosts: list[str],
+        port: int,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         """Start one runner on its hosts; port 0 picks one free port for all."""
         debug = logging.getLogger("aiohttp.access").isEnabledFor(logging.DEBUG)
         runner = web.AppRunner(
@@ -79,13 +93,14 @@ class Listeners:
         await runner.setup()
         self._listeners[name] = Listener(name, runner, port)
         for host in hosts:
-            site = web.TCPSite(runner, host, port, reuse_address=True)
+            site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=ssl_context)
             await site.start()
             if port == 0:
                 port = int(runner.addresses[-1][1])
         self._listeners[name].port = port
         self._core.bound_ports[name] = port
-        _LOGGER.info("Listening for %s on %s port %d", name, ", ".join(hosts), port)
+        scheme = "HTTPS" if ssl_context else "HTTP"
+        _LOGGER.info("Listening for %s on %s port %d (%s)", name, ", ".join(hosts), port, scheme)
 
     async def close(self) -> None:
         """Stop every listener, ending open relays."""

@@ -1,0 +1,91 @@
+"""TLS for the public listener from Home Assistant's /ssl, reloaded when the files change."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+import logging
+from pathlib import Path
+import ssl
+import tempfile
+
+from .exceptions import ListenerError
+
+_LOGGER = logging.getLogger(__name__)
+
+# How often the certificate files are checked for a renewal (two stat calls each time).
+RELOAD_INTERVAL = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Stamp:
+    """What identifies one version of the certificate and key files."""
+
+    cert: tuple[float, int]
+    key: tuple[float, int]
+
+
+def _stamp(cert: Path, key: Path) -> _Stamp:
+    """Return the files' modification times and sizes."""
+    cert_stat, key_stat = cert.stat(), key.stat()
+    return _Stamp((cert_stat.st_mtime, cert_stat.st_size), (key_stat.st_mtime, key_stat.st_size))
+
+
+class ReloadingCertificate:
+    """One server SSLContext whose certificate is replaced in place after a renewal."""
+
+    def __init__(self, cert: Path, key: Path) -> None:
+        """Load the pair now; a missing file or a mismatched pair stops start-up clearly."""
+        self._cert = cert
+        self._key = key
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.minimum_version = ssl.TLSVersion.TLSv1_2
+        try:
+            self._stamp = _stamp(cert, key)
+            self.context.load_cert_chain(cert, key)
+        except FileNotFoundError as err:
+            raise ListenerError(
+                f"TLS is on (option ssl) but {err.filename} does not exist; put the "
+                "certificate and key in /ssl or correct the certfile and keyfile options"
+            ) from None
+        except ssl.SSLError as err:
+            raise ListenerError(
+                f"TLS is on (option ssl) but {cert.name} and {key.name} cannot be used "
+                f"together ({err.reason or err}); check that the key belongs to the certificate"
+            ) from None
+
+    async def watch(self) -> None:
+        """Reload the pair whenever the files change; keep the old one if the new is broken."""
+        while True:
+            await asyncio.sleep(RELOAD_INTERVAL)
+            loop = asyncio.get_running_loop()
+            try:
+                stamp = await loop.run_in_executor(None, _stamp, self._cert, self._key)
+            except OSError as err:
+                _LOGGER.warning("Cannot read the TLS certificate files: %s", err)
+                continue
+            if stamp == self._stamp:
+                continue
+            try:
+                await loop.run_in_executor(None, self._reload)
+            except (OSError, ssl.SSLError) as err:
+                # A renewal may write the certificate before the key: try again shortly.
+                _LOGGER.warning("New TLS certificate not usable yet (%s); keeping the old one", err)
+                continue
+            self._stamp = stamp
+            _LOGGER.info("Loaded the renewed TLS certificate %s", self._cert.name)
+
+    def _reload(self) -> None:
+        """Load a snapshot of the files into the live context, only if the pair is valid.
+
+        A failed load_cert_chain leaves a context half-changed (new certificate, old key),
+        so the snapshot is checked on a scratch context first; both loads read the same
+        private copy, which a renewal in progress cannot change in between.
+        """
+        with tempfile.TemporaryDirectory(prefix="alexa-bridge-tls-") as folder:
+            cert, key = Path(folder) / "cert.pem", Path(folder) / "key.pem"
+            cert.write_bytes(self._cert.read_bytes())
+            key.touch(mode=0o600)
+            key.write_bytes(self._key.read_bytes())
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+            self.context.load_cert_chain(cert, key)

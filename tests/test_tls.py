@@ -1,0 +1,94 @@
+"""TLS on the public listener: the configured certificate, renewals without restart, errors."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+import ssl
+
+from cryptography import x509
+import pytest
+
+from alexa_bridge.exceptions import ListenerError
+
+from .conftest import BridgeFactory
+from .fakes.pki import Issued, TestPKI, make_leaf
+from .harness import RunningBridge
+
+HOST = "bridge.example.com"
+
+
+def _write(directory: Path, leaf: Issued, pki: TestPKI) -> tuple[Path, Path]:
+    """Write a certificate chain and key the way Let's Encrypt leaves them in /ssl."""
+    cert, key = directory / "fullchain.pem", directory / "privkey.pem"
+    cert.write_bytes(leaf.pem + pki.intermediate.pem)
+    key.write_bytes(leaf.key_pem)
+    return cert, key
+
+
+async def _served_serial(bridge: RunningBridge, pki: TestPKI) -> int:
+    """Open a TLS connection to the public port, check /health, return the cert's serial."""
+    context = ssl.create_default_context(cadata=pki.root.pem.decode())
+    port = bridge.core.bound_ports["public"]
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1", port, ssl=context, server_hostname=HOST
+    )
+    try:
+        writer.write(f"GET /health HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
+        answer = await reader.read()
+        der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+    finally:
+        writer.close()
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:80]
+    return x509.load_der_x509_certificate(der).serial_number
+
+
+async def _wait_for_serial(bridge: RunningBridge, pki: TestPKI, serial: int) -> None:
+    """Wait up to 15 s for new connections to get the certificate with `serial`."""
+    async with asyncio.timeout(15):
+        while await _served_serial(bridge, pki) != serial:  # noqa: ASYNC110 - polling a server
+            await asyncio.sleep(0.5)
+
+
+@pytest.mark.timeout(60)
+async def test_serves_configured_certificate_and_picks_up_renewal(
+    bridge_factory: BridgeFactory, pki: TestPKI, tmp_path: Path
+) -> None:
+    """The public port speaks TLS with /ssl's pair and reloads a renewed pair, no restart."""
+    first = make_leaf(pki.intermediate, [HOST])
+    cert, key = _write(tmp_path, first, pki)
+    bridge = await bridge_factory(ssl=True, certfile=str(cert), keyfile=str(key))
+    assert await _served_serial(bridge, pki) == first.cert.serial_number
+
+    # A renewal that is only half written (new certificate, old key) is not used...
+    renewed = make_leaf(pki.intermediate, [HOST])
+    cert.write_bytes(renewed.pem + pki.intermediate.pem)
+    await asyncio.sleep(6)
+    assert await _served_serial(bridge, pki) == first.cert.serial_number
+    # ...and once the key follows, new connections get the renewed certificate.
+    key.write_bytes(renewed.key_pem)
+    await _wait_for_serial(bridge, pki, renewed.cert.serial_number)
+    assert bridge.bridge.listeners.port("public") == bridge.core.bound_ports["public"]
+
+
+async def test_missing_certificate_stops_start_up(
+    bridge_factory: BridgeFactory, tmp_path: Path
+) -> None:
+    """A missing file is a clear start-up error that names it and the options."""
+    with pytest.raises(ListenerError) as err:
+        await bridge_factory(
+            ssl=True, certfile=str(tmp_path / "nope.pem"), keyfile=str(tmp_path / "key.pem")
+        )
+    assert "nope.pem" in str(err.value)
+    assert "certfile" in str(err.value)
+
+
+async def test_mismatched_pair_stops_start_up(
+    bridge_factory: BridgeFactory, pki: TestPKI, tmp_path: Path
+) -> None:
+    """A key that does not belong to the certificate is a clear start-up error."""
+    cert, _ = _write(tmp_path, make_leaf(pki.intermediate, [HOST]), pki)
+    other = tmp_path / "other.key"
+    other.write_bytes(make_leaf(pki.intermediate, [HOST]).key_pem)
+    with pytest.raises(ListenerError, match="cannot be used together"):
+        await bridge_factory(ssl=True, certfile=str(cert), keyfile=str(other))
