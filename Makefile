@@ -3,18 +3,28 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The Home Assistant integration's tests need Home Assistant's own pinned packages (aiohttp
+# among them), which conflict with the bridge's: they get a virtual environment of their own.
+HA_VENV := .venv-ha
+HA_STAMP := $(HA_VENV)/.installed-stamp
 
 # Debian packages the tests use: the panel's browser test drives Debian's Chromium
 # (Playwright cannot download its own browser here), and shellcheck lints rootfs/.
 APT_PACKAGES := chromium shellcheck
 
-.PHONY: run test lint bench clean system-deps
+.PHONY: run test test-integration lint bench clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+$(HA_STAMP): tests_integration/requirements.txt
+	$(PYTHON) -m venv $(HA_VENV)
+	$(HA_VENV)/bin/pip install --quiet --upgrade pip
+	$(HA_VENV)/bin/pip install --quiet -r tests_integration/requirements.txt
+	touch $(HA_STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m alexa_bridge --data-dir data
@@ -36,9 +46,13 @@ system-deps:
 
 test: system-deps lint
 	$(BIN)/pytest
+	$(MAKE) test-integration
+
+test-integration: $(HA_STAMP)
+	$(HA_VENV)/bin/pytest -c tests_integration/pytest.ini tests_integration
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(HA_VENV) .pytest_cache .ruff_cache .mypy_cache

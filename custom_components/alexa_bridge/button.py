@@ -1,0 +1,56 @@
+"""Buttons: a test play on each Echo."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.components.button import ButtonEntity
+from homeassistant.core import callback
+from homeassistant.exceptions import HomeAssistantError
+
+from .api import BridgeError
+from .entity import EchoEntity
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+    from .coordinator import AlexaBridgeConfigEntry
+
+PARALLEL_UPDATES = 1
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,  # noqa: ARG001 - the platform signature
+    entry: AlexaBridgeConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add a test play button for every Echo that can play, as it appears."""
+    coordinator = entry.runtime_data
+    known: set[str] = set()
+
+    @callback
+    def add_echos() -> None:
+        """Add a button for each Echo not seen before."""
+        new = [e for e in coordinator.data["echos"] if e["can_play"] and e["serial"] not in known]
+        known.update(e["serial"] for e in new)
+        async_add_entities(TestPlayButton(coordinator, echo, "test_play") for echo in new)
+
+    add_echos()
+    entry.async_on_unload(coordinator.async_add_listener(add_echos))
+
+
+class TestPlayButton(EchoEntity, ButtonEntity):
+    """Make the Echo ask the skill to play the bridge's test sound."""
+
+    __test__ = False  # not a pytest class, despite the name
+
+    async def async_press(self) -> None:
+        """Start the test play; its progress shows on the Echo's pairing sensor."""
+        try:
+            result = await self.coordinator.client.test_play(self.serial)
+        except BridgeError as err:
+            raise HomeAssistantError(f"Test play failed: {err}") from err
+        if result.get("stage") == "failed":
+            raise HomeAssistantError(f"Test play failed: {result.get('reason')}")
+        await self.coordinator.async_request_refresh()
