@@ -51,9 +51,9 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-async def _start(data_dir: Path, **env: str) -> Process:
-    """Start `python -m alexa_bridge` and wait until it says it is ready."""
-    proc = await asyncio.create_subprocess_exec(
+async def _spawn(data_dir: Path, **env: str) -> asyncio.subprocess.Process:
+    """Start `python -m alexa_bridge` with its log on a pipe."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "alexa_bridge",
@@ -64,6 +64,18 @@ async def _start(data_dir: Path, **env: str) -> Process:
         stderr=asyncio.subprocess.PIPE,
         env=_env(**env),
     )
+
+
+async def _run_to_exit(data_dir: Path, **env: str) -> tuple[int | None, str]:
+    """Run the bridge until it exits by itself; return its exit code and log."""
+    proc = await _spawn(data_dir, **env)
+    _, stderr = await asyncio.wait_for(proc.communicate(), 15)
+    return proc.returncode, stderr.decode()
+
+
+async def _start(data_dir: Path, **env: str) -> Process:
+    """Start `python -m alexa_bridge` and wait until it says it is ready."""
+    proc = await _spawn(data_dir, **env)
     assert proc.stderr is not None
     ports: dict[str, int] = {}
     log: list[str] = []
@@ -214,20 +226,9 @@ async def test_bad_option_stops_with_one_line(
     tmp_path: Path, env: dict[str, str], fragment: str
 ) -> None:
     """A bad option exits non-zero with one stderr line naming key, value and rule."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "alexa_bridge",
-        "--data-dir",
-        str(tmp_path),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=_env(**env),
-    )
-    _, stderr = await asyncio.wait_for(proc.communicate(), 15)
-    lines = stderr.decode().strip().splitlines()
-    assert proc.returncode == 2
+    returncode, stderr = await _run_to_exit(tmp_path, **env)
+    lines = stderr.strip().splitlines()
+    assert returncode == 2
     assert len(lines) == 1, lines
     assert fragment in lines[0]
 
@@ -237,41 +238,20 @@ async def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     blocker = await asyncio.start_server(lambda _r, _w: None, "127.0.0.1", 0)
     port = blocker.sockets[0].getsockname()[1]
     try:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "alexa_bridge",
-            "--data-dir",
-            str(tmp_path),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=_env(ALEXA_BRIDGE_MA_API_PORT=str(port)),
-        )
-        _, stderr = await asyncio.wait_for(proc.communicate(), 15)
+        returncode, stderr = await _run_to_exit(tmp_path, ALEXA_BRIDGE_MA_API_PORT=str(port))
     finally:
         blocker.close()
         await blocker.wait_closed()
-    assert proc.returncode == 1
-    assert "Cannot open a listener" in stderr.decode()
-    assert "Traceback" not in stderr.decode()
+    assert returncode == 1
+    assert "Cannot open a listener" in stderr
+    assert "Traceback" not in stderr
 
 
 async def test_missing_tls_files_are_a_clear_error(tmp_path: Path) -> None:
     """TLS on without its files stops start-up with one line naming the file."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "alexa_bridge",
-        "--data-dir",
-        str(tmp_path),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=_env(ALEXA_BRIDGE_SSL="true", ALEXA_BRIDGE_CERTFILE=str(tmp_path / "fullchain.pem")),
+    returncode, text = await _run_to_exit(
+        tmp_path, ALEXA_BRIDGE_SSL="true", ALEXA_BRIDGE_CERTFILE=str(tmp_path / "fullchain.pem")
     )
-    _, stderr = await asyncio.wait_for(proc.communicate(), 15)
-    text = stderr.decode()
-    assert proc.returncode == 1
+    assert returncode == 1
     assert "fullchain.pem does not exist" in text
     assert "Traceback" not in text
