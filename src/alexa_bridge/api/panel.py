@@ -118,6 +118,7 @@ class APIPanel:
             public_port=self.core.options.public_port,
             skill_id=self.core.skill_id,
             skill_from_option=self.core.options.skill_id is not None,
+            home_assistant=self._home_assistant_offer(),
             **extra,
         )
 
@@ -139,6 +140,7 @@ class APIPanel:
             "sign_out": self._sign_out,
             "public_url": self._public_url,
             "public_check": self._public_check,
+            "public_home_assistant": self._public_home_assistant,
         }.get(action)
         if handler is None:
             raise APIError(f"unknown action {action!r}")
@@ -218,6 +220,26 @@ class APIPanel:
                 self.core.session, url, self.core.settings.instance_id
             )
         raise _redirect("setup#step-public")
+
+    # Home Assistant's address (offered once the Home Assistant integration reported it) -----
+
+    def _home_assistant_offer(self) -> dict[str, str | None] | None:
+        """Return Home Assistant's public address for the bridge, or why there is none."""
+        link = self.core.home_assistant
+        if link is None or self.core.options.public_url is not None:
+            return None
+        url, reason = link.public_url()
+        return {"url": url, "reason": reason}
+
+    async def _public_home_assistant(
+        self, request: web.Request, fields: dict[str, str]
+    ) -> web.Response:
+        """Use Home Assistant's external URL (its forwarding views) as the public address."""
+        offer = self._home_assistant_offer()
+        if offer is None or offer["url"] is None:
+            raise APIError(self._t(request)("public.ha.none"))
+        await self.core.settings.set_public_url(offer["url"])
+        return await self._public_check(request, fields)
 
     async def otp_check(self, request: web.Request) -> web.Response:
         """Validate an authenticator key as it is typed and show its current code."""
