@@ -1,0 +1,1 @@
+"""Benchmarks of the bridge: signed-request latency and throughput, relay speed and cost."""

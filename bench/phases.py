@@ -1,0 +1,141 @@
+"""The measured phases: signed requests, one fast stream, many real-time streams."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+import json
+from pathlib import Path
+import shutil
+import sys
+
+from tests.fakes import alexa
+from tests.fakes.pki import Issued
+
+from .services import ROOT, CpuWindow, rss_mib
+
+LUA_SCRIPT = Path(__file__).with_name("skill.lua")
+SIGNED_BODIES = 300
+LOAD_TIMEOUT = 180.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """Everything a phase needs to reach the running bridge."""
+
+    public: str
+    bridge_pid: int
+    bridge_core: int | None
+    cert_url: str
+    leaf: Issued
+    work_dir: Path
+
+
+def sign_bodies(target: Target, device_id: str, path: Path) -> None:
+    """Pre-sign LaunchRequests (unique ids, fresh timestamps) for the load generator."""
+    with path.open("wb") as out:
+        for _ in range(SIGNED_BODIES):
+            body, headers = alexa.sign(
+                alexa.launch(device_id=device_id), target.leaf, target.cert_url
+            )
+            out.write(headers["Signature-256"].encode() + b"\n" + body + b"\n")
+
+
+async def _run(args: list[str]) -> str:
+    """Run a load generator to completion (bounded) and return its standard output."""
+    process = await asyncio.create_subprocess_exec(
+        *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), LOAD_TIMEOUT)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    if process.returncode != 0:
+        raise RuntimeError(f"{args[0]} failed: {err.decode()}")
+    return out.decode()
+
+
+def use_wrk() -> bool:
+    """Return whether wrk (the preferred load generator) is installed."""
+    return shutil.which("wrk") is not None
+
+
+async def signed_requests(
+    target: Target, device_id: str, seconds: float, concurrency: int
+) -> dict[str, float]:
+    """POST signed LaunchRequests at a concurrency for a while; return latency and rate figures."""
+    bodies = target.work_dir / f"bodies-{concurrency}.txt"
+    sign_bodies(target, device_id, bodies)
+    url = f"{target.public}/alexa/skill"
+    if use_wrk():
+        args = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds:.0f}s", "-s", str(LUA_SCRIPT), url]
+        args += ["--", target.cert_url, str(bodies)]
+    else:
+        args = [sys.executable, "-m", "bench.load", "skill", "--url", url]
+        args += ["--bodies", str(bodies), "--cert-url", target.cert_url]
+        args += ["--seconds", str(seconds), "--concurrency", str(concurrency)]
+    window = CpuWindow(target.bridge_pid, target.bridge_core)
+    window.start()
+    output = await _run(args)
+    cpu = window.stop()
+    figures: dict[str, float] = json.loads(
+        next(line for line in output.splitlines() if line.startswith("{"))
+    )
+    figures["rate"] = figures["requests"] / figures["duration_s"]
+    figures["cpu"] = cpu
+    figures["others"] = window.others
+    if figures["status_errors"] or figures["socket_errors"]:
+        raise RuntimeError(f"the bridge refused or dropped requests: {figures}")
+    return figures
+
+
+async def streams(
+    target: Target, url: str, count: int, seconds: float, settle: float = 1.0
+) -> dict[str, float]:
+    """Read `count` relayed streams for a while; return throughput, CPU share and RSS."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.load",
+        "streams",
+        "--url",
+        url,
+        "--count",
+        str(count),
+        "--seconds",
+        str(seconds + settle + 1.0),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    if process.stdout is None:
+        raise RuntimeError("no pipe from the stream clients")
+    try:
+        async with asyncio.timeout(seconds + 30):
+            line = await process.stdout.readline()
+            if line.strip() != b"connected":
+                raise RuntimeError("stream clients did not connect")
+            await asyncio.sleep(settle)
+            window = CpuWindow(target.bridge_pid, target.bridge_core)
+            window.start()
+            await asyncio.sleep(seconds)
+            cpu = window.stop()
+            rss = rss_mib(target.bridge_pid)
+            result = json.loads(await process.stdout.readline())
+            await process.wait()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    if any(status != 200 for status in result["statuses"]):
+        raise RuntimeError(f"relay answered {result['statuses']}")
+    per_stream = [received / result["duration_s"] for received in result["bytes"]]
+    return {
+        "cpu": cpu,
+        "others": window.others,
+        "rss": rss,
+        "total_rate": sum(per_stream),
+        "min_rate": min(per_stream),
+        "mean_rate": sum(per_stream) / len(per_stream),
+    }
