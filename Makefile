@@ -52,6 +52,8 @@ test-integration: $(HA_STAMP)
 	$(HA_VENV)/bin/pytest -c tests_integration/pytest.ini tests_integration
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || \
+	  echo "wrk is not installed; the benchmark uses its aiohttp load generator instead"
 	$(BIN)/python -m bench
 
 clean:

@@ -167,7 +167,9 @@ class BridgeCore:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._prepare_data_dir)
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            # Every relay holds one connection for as long as an Echo plays: no pool cap
+            # that a busy household could exhaust (and so stall certificate fetches).
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         self._settings = BridgeSettings(self.data_dir)
         await self._settings.setup()
         self._slots = SlotRegistry(self)
@@ -186,6 +188,7 @@ class BridgeCore:
             lambda: self.public_url,
             MusicAssistantTransport(self._music_assistant),
             self.create_task,
+            apl_enabled=lambda: self.options.enable_apl,
         )
         self._panel_strings = await loop.run_in_executor(None, PanelStrings)
         self._discovery = SupervisorDiscovery(self)

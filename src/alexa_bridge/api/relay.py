@@ -22,6 +22,7 @@ PASSED_HEADERS = (
     hdrs.CONTENT_LENGTH,
     hdrs.CONTENT_RANGE,
     hdrs.ACCEPT_RANGES,
+    hdrs.CONTENT_ENCODING,  # bytes are passed undecoded, so their encoding must be too
 )
 HEADERS_TIMEOUT = 10.0
 UPSTREAM_TIMEOUT = aiohttp.ClientTimeout(
