@@ -24,6 +24,22 @@ def _host_only(url: str | None) -> str | None:
     return f"{parts.scheme}://{REDACTED}:{parts.port or ''}"
 
 
+def _provisioning(core: BridgeCore) -> dict[str, Any]:
+    """Summarise provisioning: states and choices only, never the client secret or tokens."""
+    prov = core.provisioning
+    run = prov.last_run or {}
+    test = prov.self_test or {}
+    return {
+        "developer": prov.developer.status.value,
+        "client_id_set": prov.developer.client_id is not None,
+        "locales": list(prov.locales),
+        "certificate_type": prov.certificate_type.value,
+        "display": prov.display,
+        "last_run": {k: run.get(k) for k in ("state", "step", "message", "builds")},
+        "self_test": {k: test.get(k) for k in ("ok", "locale", "received", "verified", "message")},
+    }
+
+
 def build_diagnostics(core: BridgeCore) -> dict[str, Any]:
     """Collect versions, options, state and recent activity, with secrets removed."""
     options = {
@@ -56,6 +72,7 @@ def build_diagnostics(core: BridgeCore) -> dict[str, Any]:
         if check is None
         else {"ok": check.ok, "reason": check.reason, "checked_at": check.checked_at},
         "amazon": {"status": str(account.status), "domain": account.domain},
+        "provisioning": _provisioning(core),
         "players": players,
         "paired_devices": len(core.slots.devices),
         "activity": [entry.to_dict() for entry in core.activity.entries],

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from .amazon import AccountStatus
+from .smapi.const import DeveloperStatus, RunState
 from .testplay import TestStage
 
 if TYPE_CHECKING:
@@ -70,6 +71,35 @@ def _public(core: BridgeCore, check: PublicCheck | None) -> StepState:
     return StepState.DONE if check.ok else StepState.WARN
 
 
+def _developer(core: BridgeCore) -> StepState:
+    """Rate developer authorization (a skill id set by option needs none)."""
+    match core.provisioning.developer.status:
+        case DeveloperStatus.AUTHORIZED:
+            return StepState.DONE
+        case DeveloperStatus.REVOKED:
+            return StepState.ERROR
+        case _:
+            return StepState.DONE if core.options.skill_id else StepState.TODO
+
+
+def _skill(core: BridgeCore) -> StepState:
+    """Rate the skill step: provisioned, in line with the settings, proven by the self-test."""
+    prov = core.provisioning
+    run = prov.last_run or {}
+    test = prov.self_test or {}
+    if run.get("state") == RunState.FAILED:
+        return StepState.ERROR
+    if core.skill_id is None:
+        return StepState.TODO
+    if core.options.skill_id and not run:
+        return StepState.DONE  # a skill made by hand: nothing to provision or test here
+    if test and not test.get("ok"):
+        return StepState.ERROR
+    if not test or run.get("state") != RunState.SUCCEEDED or prov.needs_update():
+        return StepState.WARN
+    return StepState.DONE
+
+
 def _test(core: BridgeCore) -> StepState:
     """Rate the test play step."""
     last = core.test_plays.last
@@ -86,9 +116,9 @@ def checklist(core: BridgeCore, public_check: PublicCheck | None) -> Checklist:
     """Rate every step and pick the first one that needs the user."""
     steps = (
         Step(StepId.AMAZON, _amazon(core)),
-        Step(StepId.DEVELOPER, StepState.COMING),
+        Step(StepId.DEVELOPER, _developer(core)),
         Step(StepId.PUBLIC, _public(core, public_check)),
-        Step(StepId.SKILL, StepState.DONE if core.skill_id else StepState.COMING),
+        Step(StepId.SKILL, _skill(core)),
         Step(StepId.TEST, _test(core)),
     )
     pending = (StepState.TODO, StepState.ERROR, StepState.WARN)

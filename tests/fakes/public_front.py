@@ -10,6 +10,7 @@ from aiohttp import ClientSession, web
 from .pki import TestPKI, make_leaf
 
 PUBLIC_HOST = "bridge.example.com"
+HOP_BY_HOP = {"connection", "transfer-encoding", "content-length", "host", "keep-alive"}
 
 
 class PublicFront:
@@ -25,13 +26,22 @@ class PublicFront:
         self._session: ClientSession | None = None
 
     async def _forward(self, request: web.Request) -> web.Response:
-        """Forward one request and return the whole answer."""
+        """Forward one request (GET, or POST with its headers and body) and return the answer."""
         assert self._session is not None
-        async with self._session.get(f"{self.backend}{request.path_qs}") as upstream:
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        async with self._session.request(
+            request.method,
+            f"{self.backend}{request.path_qs}",
+            headers=headers,
+            data=await request.read() if request.method == "POST" else None,
+            allow_redirects=False,
+        ) as upstream:
+            location = upstream.headers.get("Location")
             return web.Response(
                 status=upstream.status,
                 body=await upstream.read(),
                 content_type=upstream.content_type,
+                headers={"Location": location} if location else None,
             )
 
     async def start(self, tmp_dir: Path) -> None:
@@ -44,6 +54,7 @@ class PublicFront:
         self._session = ClientSession()
         app = web.Application()
         app.router.add_get("/{tail:.*}", self._forward)
+        app.router.add_post("/{tail:.*}", self._forward)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context).start()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 import json
+import os
 from pathlib import Path
 import shutil
+import time
 from typing import Any
 
 import pytest
@@ -15,9 +18,11 @@ from alexa_bridge.testplay import read_test_sound
 from ..conftest import BridgeFactory
 from ..fakes import alexa
 from ..fakes.amazon import HOSTS as AMAZON_HOSTS, FakeAmazon
+from ..fakes.cert_host import FakeCertHost
 from ..fakes.ingress import PREFIX, FakeIngress
 from ..fakes.pki import TestPKI
 from ..fakes.public_front import PUBLIC_HOST, PublicFront
+from ..fakes.smapi import CLIENT_ID, CLIENT_SECRET, FakeSmapi
 from ..harness import RunningBridge
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -87,7 +92,8 @@ async def test_wizard_walkthrough(
     assert "Anna Example" in await page.inner_text("header")
     next_step = page.locator("li.step.next")
     assert "Amazon account" in await next_step.inner_text()
-    assert "Coming soon" in await page.inner_text("#step-developer-item")
+    # A skill id set by option needs no developer authorization.
+    assert "Done" in await page.inner_text("#step-developer-item")
     await _shot(page, "01-setup")
 
     await page.fill('input[name="public_url"]', f"https://{PUBLIC_HOST}")
@@ -259,3 +265,115 @@ async def test_sign_in_devices_and_test_play(
     finally:
         await context.close()
         await amazon.close()
+
+
+@pytest.fixture(name="smapi_panel")
+async def smapi_panel_fixture(
+    bridge_factory: BridgeFactory,
+    pki: TestPKI,
+    cert_host: FakeCertHost,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[tuple[RunningBridge, FakeIngress, FakeSmapi]]:
+    """Run a bridge without a skill, pointed at a fake SMAPI, behind ingress and a TLS front."""
+    # requests (inside ask-smapi-sdk) trusts the test root the autouse fixture installed.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", os.environ["SSL_CERT_FILE"])
+    leaf = pki.alexa_leaf()
+    smapi = FakeSmapi(pki, leaf=leaf, cert_url=cert_host.publish_leaf("echo-sim.pem", leaf))
+    smapi.mapping = cert_host.mapping
+    await smapi.start(tmp_path)
+    bridge = await bridge_factory(
+        skill_id=None, public_url=None, smapi_url=smapi.url, lwa_url=smapi.url
+    )
+    front = PublicFront(pki, bridge.public)
+    await front.start(tmp_path)
+    cert_host.mapping[(PUBLIC_HOST, 443)] = ("127.0.0.1", front.port)
+    await bridge.core.settings.set_public_url(f"https://{PUBLIC_HOST}")
+
+    async def quick(_seconds: float) -> None:
+        """Wait a moment instead of Amazon's real backoff."""
+        await asyncio.sleep(0.05)
+
+    bridge.core.provisioning.sleep = quick
+    ingress = FakeIngress(bridge.panel)
+    await ingress.start()
+    yield bridge, ingress, smapi
+    await ingress.close()
+    await front.close()
+    await smapi.close()
+
+
+async def _authorize_developer(page: Any, ingress: FakeIngress, smapi: FakeSmapi) -> None:
+    """Save the security profile, open the consent link, paste where Amazon returned."""
+    await page.goto(f"{ingress.url}setup")
+    assert "To do" in await page.inner_text("#step-developer-item")
+    assert "/oauth/callback" in await page.inner_text("#return-callback")
+    await page.fill('input[name="client_id"]', CLIENT_ID)
+    await page.fill('input[name="client_secret"]', CLIENT_SECRET)
+    await page.click("#developer-save")
+    await page.click("#authorize-paste")
+    link = page.locator("#consent-link")
+    assert await link.get_attribute("target") == "_blank"
+    consent = await link.get_attribute("href")
+    assert consent is not None
+    assert consent.startswith("https://www.amazon.com/ap/oa?")
+    await _shot(page, "12-developer-consent")
+    await page.fill('input[name="answer"]', smapi.approve(consent))
+    await page.click("#developer-finish")
+    await page.wait_for_selector("#developer-result")
+    assert "authorized" in await page.inner_text("#developer-result")
+    assert "Done" in await page.inner_text("#step-developer-item")
+    await _shot(page, "13-developer-authorized")
+
+
+async def _provision(page: Any, bridge: RunningBridge) -> float:
+    """Pick a second language, run provisioning, watch it finish; return the seconds taken."""
+    await page.check('input[name="locales"][value="de-DE"]')
+    await page.click("#skill-save")
+    started = time.perf_counter()
+    await page.click("#provision")
+    await page.wait_for_selector("#provision-result", timeout=20000)
+    elapsed = time.perf_counter() - started
+    assert "created, built and enabled" in await page.inner_text("#provision-result")
+    log = await page.inner_text("#provision-log")
+    assert "Created the skill" in log
+    assert "de-DE built" in log
+    skill_id = bridge.core.settings.skill_id
+    assert skill_id is not None
+    assert skill_id in await page.inner_text("#skill-id")
+    await _shot(page, "14-skill-provisioned")
+    return elapsed
+
+
+async def test_developer_authorization_provisioning_and_self_test(
+    browser: object, smapi_panel: tuple[RunningBridge, FakeIngress, FakeSmapi]
+) -> None:
+    """Authorize as a developer, provision against the fake SMAPI, and run the self-test."""
+    bridge, ingress, smapi = smapi_panel
+    context = await browser.new_context(locale="en-US")  # type: ignore[attr-defined]
+    page = await context.new_page()
+    try:
+        await _authorize_developer(page, ingress, smapi)
+        assert await _provision(page, bridge) < 15
+
+        await page.click("#self-test")
+        await page.wait_for_selector("#self-test-result", timeout=20000)
+        result = await page.inner_text("#self-test-result")
+        assert "the request was verified" in result
+        assert "Verified: yes" in result
+        assert "Done" in await page.inner_text("#step-skill-item")
+        await _shot(page, "15-self-test")
+
+        await page.click('nav a:has-text("Status")')
+        for _ in range(100):
+            if bridge.core.provisioning.checks.last is not None:
+                break
+            await asyncio.sleep(0.05)
+        await page.reload()
+        table = await page.inner_text("table.status")
+        assert "matches the public address" in table
+        assert "enabled for testing" in table
+        assert "Model de-DE" in table
+        await _shot(page, "16-status-skill")
+    finally:
+        await context.close()

@@ -8,9 +8,11 @@ import jinja2
 
 from ..const import LOOPBACK_HOSTS, MAX_MA_BODY, MAX_SKILL_BODY, SKILL_PATH, SUPERVISOR_INGRESS_PEER
 from ..core import BridgeCore
+from ..smapi.const import CALLBACK_DONE_PATH, CALLBACK_PATH
 from ..testplay import TEST_SOUND_PATH
 from .health import APIHealth
 from .ma import APIMusicAssistant
+from .oauth import APIOAuth
 from .panel import APIPanel
 from .relay import APIRelay
 from .security import basic_auth_middleware, peer_middleware
@@ -68,6 +70,12 @@ def _register_relay(app: web.Application, core: BridgeCore) -> None:
     )
 
 
+def _register_oauth(app: web.Application, core: BridgeCore) -> None:
+    """Add the developer authorization callback (state-checked) and its done page."""
+    api = APIOAuth(core)
+    app.add_routes([web.get(CALLBACK_PATH, api.callback), web.get(CALLBACK_DONE_PATH, api.done)])
+
+
 def _register_panel(app: web.Application, core: BridgeCore) -> None:
     """Add the ingress panel."""
     api = APIPanel(core)
@@ -84,6 +92,9 @@ def _register_panel(app: web.Application, core: BridgeCore) -> None:
             web.get("/activity", api.activity_page),
             web.get("/activity/events", api.activity_events),
             web.get("/diagnostics", api.diagnostics),
+            web.get("/provision/events", api.provisioning.events),
+            web.get("/provision/log", api.provisioning.log),
+            web.get("/provision/state", api.provisioning.state),
             web.get("/static/{name}", api.static),
         ]
     )
@@ -117,6 +128,7 @@ def build_public_app(core: BridgeCore) -> web.Application:
     _register_health(app, core)
     _register_skill(app, core)
     _register_relay(app, core)
+    _register_oauth(app, core)
     return app
 
 

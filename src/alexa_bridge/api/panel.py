@@ -21,9 +21,11 @@ from ..diagnostics import build_diagnostics
 from ..exceptions import APIError, APIForbidden, APINotFound
 from ..i18n import Translator
 from ..public_address import check_public_address
+from ..smapi import ProvisioningInputError
 from ..testplay import TestResult, TestStage
 from ..validate import public_url
 from ..wizard import checklist
+from .provisioning import APIProvisioning
 from .status import status_rows
 from .utils import read_json
 
@@ -62,6 +64,7 @@ class APIPanel:
         self.core = core
         self._enrollment_url: str | None = None
         self._classic_step: Any = None
+        self.provisioning = APIProvisioning(core)
 
     def _t(self, request: web.Request) -> Translator:
         """Pick the panel language from the browser's preferences."""
@@ -119,6 +122,7 @@ class APIPanel:
             skill_id=self.core.skill_id,
             skill_from_option=self.core.options.skill_id is not None,
             home_assistant=self._home_assistant_offer(),
+            **self.provisioning.context(),
             **extra,
         )
 
@@ -130,7 +134,11 @@ class APIPanel:
         """Run one wizard action posted from a form."""
         await self._require_csrf(request)
         form = await request.post()
-        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+        # Repeated fields (the locale checkboxes) arrive joined with commas.
+        fields = {
+            key: ",".join(v for v in form.getall(key) if isinstance(v, str))
+            for key in set(form.keys())
+        }
         action = fields.get("action", "")
         handler = {
             "enroll_start": self._enroll_start,
@@ -141,12 +149,13 @@ class APIPanel:
             "public_url": self._public_url,
             "public_check": self._public_check,
             "public_home_assistant": self._public_home_assistant,
+            **self.provisioning.actions(),
         }.get(action)
         if handler is None:
             raise APIError(f"unknown action {action!r}")
         try:
             return await handler(request, fields)
-        except (AmazonInputError, vol.Invalid) as err:
+        except (AmazonInputError, ProvisioningInputError, vol.Invalid) as err:
             message = err.msg if isinstance(err, vol.Invalid) else str(err)
             return self._setup_page(
                 request, 400, error=message, classic_open=action.startswith("classic")
@@ -257,6 +266,7 @@ class APIPanel:
 
     async def status_page(self, request: web.Request) -> web.Response:
         """Show one line per component and the players."""
+        self.core.provisioning.refresh_checks()  # in the background: the page never waits
         slots = sorted(self.core.slots.slots.values(), key=lambda s: s.key)
         return self._render(
             request,

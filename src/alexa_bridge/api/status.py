@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from ..activity import ActivityKind
 from ..amazon import AccountStatus
+from ..const import SKILL_PATH
+from ..smapi.const import DeveloperStatus
 from ..wizard import StepState
 
 if TYPE_CHECKING:
@@ -60,12 +62,7 @@ def status_rows(core: BridgeCore, t: Translator) -> list[StatusRow]:
         public = StatusRow(
             t("status.public"), StepState.WARN, t("public.warn", reason=check.reason)
         )
-    skill = (
-        StatusRow(t("status.skill"), StepState.DONE, t("skill.known", skill_id=core.skill_id))
-        if core.skill_id
-        else StatusRow(t("status.skill"), StepState.COMING, t("coming.help"))
-    )
-    rows = [amazon, public, skill]
+    rows = [amazon, public, _developer_row(core, t), *_skill_rows(core, t)]
     for label, kind in (
         ("status.last_request", ActivityKind.SKILL),
         ("status.last_push", ActivityKind.PUSH),
@@ -76,6 +73,74 @@ def status_rows(core: BridgeCore, t: Translator) -> list[StatusRow]:
                 t(label),
                 StepState.DONE if when else StepState.COMING,
                 _when(when) if when else t("status.never"),
+            )
+        )
+    return rows
+
+
+def _developer_row(core: BridgeCore, t: Translator) -> StatusRow:
+    """Rate developer authorization."""
+    dev = core.provisioning.developer
+    label = t("status.developer")
+    match dev.status:
+        case DeveloperStatus.AUTHORIZED:
+            return StatusRow(label, StepState.DONE, t("developer.authorized"))
+        case DeveloperStatus.REVOKED:
+            return StatusRow(
+                label, StepState.ERROR, t("developer.revoked", reason=dev.message or "")
+            )
+        case _:
+            return StatusRow(label, StepState.TODO, t("developer.todo"))
+
+
+def _skill_rows(core: BridgeCore, t: Translator) -> list[StatusRow]:
+    """Rate the skill on Amazon from the cached check (the page never waits for Amazon)."""
+    prov = core.provisioning
+    skill_id = core.skill_id
+    label = t("status.skill")
+    if skill_id is None:
+        return [StatusRow(label, StepState.TODO, t("skill.todo"))]
+    check = prov.checks.last
+    if prov.client() is None:
+        return [StatusRow(label, StepState.DONE, t("skill.known", skill_id=skill_id))]
+    if check is None or check.skill_id != skill_id:
+        return [StatusRow(label, StepState.WARN, t("status.checking", skill_id=skill_id))]
+    if check.error is not None:
+        return [StatusRow(label, StepState.WARN, t("status.check_failed", reason=check.error))]
+    if not check.exists:
+        return [StatusRow(label, StepState.ERROR, t("status.skill_missing", skill_id=skill_id))]
+    rows = [StatusRow(label, StepState.DONE, t("skill.known", skill_id=skill_id))]
+    wanted = f"{core.public_url}{SKILL_PATH}" if core.public_url else None
+    rows.append(
+        StatusRow(t("status.endpoint"), StepState.DONE, t("status.endpoint_ok", uri=check.endpoint))
+        if wanted is not None and check.endpoint == wanted
+        else StatusRow(
+            t("status.endpoint"),
+            StepState.ERROR,
+            t("status.endpoint_differs", uri=check.endpoint or "-", wanted=wanted or "-"),
+        )
+    )
+    for code in prov.locales:
+        build = check.builds.get(code)
+        state = {"SUCCEEDED": StepState.DONE, "FAILED": StepState.ERROR}.get(
+            str(build), StepState.WARN
+        )
+        text = t(f"status.build.{str(build).lower()}") if build else t("status.build.none")
+        rows.append(StatusRow(t("status.build", locale=code), state, text))
+    rows.append(
+        StatusRow(t("status.testing"), StepState.DONE, t("status.testing_on"))
+        if check.enabled
+        else StatusRow(t("status.testing"), StepState.ERROR, t("status.testing_off"))
+    )
+    test = prov.self_test
+    if test:
+        rows.append(
+            StatusRow(
+                t("status.self_test"),
+                StepState.DONE if test.get("ok") else StepState.ERROR,
+                _when(float(test["time"]))
+                + " · "
+                + (test.get("message") or test.get("reply") or ""),
             )
         )
     return rows

@@ -52,6 +52,7 @@ class SkillProvisioning:
         self.progress = ProgressLog()
         self.checks = SkillChecks(self._start_check, self._auth_failed)
         self._task: asyncio.Task[Any] | None = None
+        self._logging_retries = False  # only a run's retries belong in its progress log
         self.last_result: RunResult | None = None
 
     async def setup(self) -> None:
@@ -98,7 +99,7 @@ class SkillProvisioning:
 
     def _retrying(self, operation: str, status: int, delay: float) -> None:
         """Show a retry in the live progress (only while a run is under way)."""
-        if self.running:
+        if self._logging_retries:
             self.progress.add(
                 "retry",
                 f"Amazon answered {status} to {operation}; retrying in {delay:.0f} s",
@@ -185,7 +186,12 @@ class SkillProvisioning:
         return bool(self.skill.data["display"])
 
     async def save_choices(
-        self, locales: list[str], certificate_type: str, display: bool, certificate: str | None
+        self,
+        locales: list[str],
+        certificate_type: str,
+        *,
+        display: bool = False,
+        certificate: str | None = None,
     ) -> None:
         """Store the locales, certificate type, display support and certificate."""
         picked = [code for code in SKILL_LOCALES if code in set(locales)]
@@ -282,6 +288,7 @@ class SkillProvisioning:
         await self._store_run(RunState.RUNNING, started)
         runner = Provisioner(self.core, self.skill, client, self.progress, sleep=self.sleep)
         result: RunResult | None = None
+        self._logging_retries = True
         try:
             result = await runner.run(choices)
         except ProvisioningError as err:
@@ -301,6 +308,7 @@ class SkillProvisioning:
             self.last_result = result
             await self._store_run(RunState.SUCCEEDED, started, None, result)
         finally:
+            self._logging_retries = False
             self.checks.invalidate()
             self.progress.add("end", "finished", Level.DONE)
         return result

@@ -81,6 +81,33 @@
     setTimeout(poll, 1500);
   }
 
+  // Skill setup: stream provisioning progress; reload when the run or self-test ends.
+  const state = () => fetch("provision/state", { credentials: "same-origin" }).then((r) => r.json());
+  const progress = document.getElementById("provision-progress");
+  if (progress && progress.dataset.running === "true") {
+    const log = document.getElementById("provision-log");
+    const events = new EventSource(progress.dataset.events);
+    events.addEventListener("progress", (message) => {
+      const line = JSON.parse(message.data);
+      if (line.level === "done") { events.close(); window.location.reload(); return; }
+      log.textContent += `${line.line}\n`;
+    });
+    const watch = () => state().then((answer) => {
+      if (answer.result === "ok" && !answer.data.running) window.location.reload();
+      else setTimeout(watch, 3000);
+    }).catch(() => setTimeout(watch, 3000));
+    setTimeout(watch, 3000);
+  }
+
+  // Developer authorization through the public callback: reload once Amazon came back.
+  if (document.querySelector("[data-wait-developer]")) {
+    const wait = () => state().then((answer) => {
+      if (answer.result === "ok" && answer.data.authorized) window.location.reload();
+      else setTimeout(wait, 2000);
+    }).catch(() => setTimeout(wait, 2000));
+    setTimeout(wait, 2000);
+  }
+
   // Status: refresh while open.
   const status = document.querySelector("table[data-refresh]");
   if (status) setTimeout(() => window.location.reload(), Number(status.dataset.refresh) * 1000);

@@ -1,0 +1,1 @@
+"""Tests of skill provisioning against a fake SMAPI and Login with Amazon."""
