@@ -11,6 +11,23 @@ from .pki import Issued
 
 TEST_SKILL_ID = "amzn1.ask.skill.11111111-2222-3333-4444-555555555555"
 AUDIO_INTERFACES: dict[str, Any] = {"AudioPlayer": {}}
+# An Echo Show: audio plus APL, as supportedInterfaces lists them.
+APL_INTERFACES: dict[str, Any] = {
+    "AudioPlayer": {},
+    "Alexa.Presentation.APL": {"runtime": {"maxVersion": "2024.3"}},
+}
+SHOW_VIEWPORT: dict[str, Any] = {
+    "experiences": [{"arcMinuteWidth": 221, "arcMinuteHeight": 162, "canRotate": False}],
+    "mode": "HUB",
+    "shape": "RECTANGLE",
+    "pixelWidth": 1280,
+    "pixelHeight": 800,
+    "dpi": 160,
+    "currentPixelWidth": 1280,
+    "currentPixelHeight": 800,
+    "touch": ["SINGLE"],
+    "video": {"codecs": ["H_264_42", "H_264_41"]},
+}
 
 
 def timestamp(offset_s: float = 0.0) -> str:
@@ -110,6 +127,47 @@ def player_context(token: str, offset_ms: int, activity: str = "PLAYING") -> dic
         "offsetInMilliseconds": offset_ms,
         "playerActivity": activity,
     }
+
+
+def user_event(
+    *arguments: Any,
+    token: str,
+    handler: str = "Press",
+    source_id: str = "next",
+    player: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """Build the UserEvent a page's SendEvent makes (a button press or a refresh tick)."""
+    body = envelope(
+        {
+            "type": "Alexa.Presentation.APL.UserEvent",
+            "token": token,
+            "arguments": list(arguments),
+            "source": {
+                "type": "TouchWrapper" if handler == "Press" else "Container",
+                "handler": handler,
+                "id": source_id,
+            },
+            "components": {},
+        },
+        interfaces=kwargs.pop("interfaces", APL_INTERFACES),
+        player=player,
+        **kwargs,
+    )
+    body["context"]["Viewport"] = SHOW_VIEWPORT
+    body["context"]["Alexa.Presentation.APL"] = {
+        "token": token,
+        "version": "APL_WEB_RENDERER_GANDALF",
+        "componentsVisibleOnScreen": [],
+    }
+    return body
+
+
+def tick(revision: str, *, token: str, **kwargs: Any) -> dict[str, Any]:
+    """Build the refresh UserEvent the page's tick handler sends with what it shows."""
+    return user_event(
+        "refresh", revision, token=token, handler="Tick", source_id="nowPlaying", **kwargs
+    )
 
 
 def sign(body: dict[str, Any] | bytes, leaf: Issued, cert_url: str) -> tuple[bytes, dict[str, str]]:

@@ -11,6 +11,7 @@ from ..exceptions import VerificationError
 
 INTERFACE_AUDIO_PLAYER = "AudioPlayer"
 INTERFACE_APL = "Alexa.Presentation.APL"
+APL_USER_EVENT = "Alexa.Presentation.APL.UserEvent"
 
 
 def _obj(parent: dict[str, Any], key: str) -> dict[str, Any]:
@@ -39,6 +40,16 @@ def _opt_int(parent: dict[str, Any], key: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise VerificationError(f"'{key}' is not a non-negative integer")
     return value
+
+
+def _opt_list(parent: dict[str, Any], key: str) -> tuple[Any, ...]:
+    """Return an optional array field as a tuple (empty when absent)."""
+    value = parent.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise VerificationError(f"'{key}' is not an array")
+    return tuple(value)
 
 
 def parse_timestamp(value: str | None) -> dt.datetime:
@@ -73,6 +84,20 @@ class AlexaRequest:
     player_activity: PlayerActivity | None
     error_type: str | None
     error_message: str | None
+    arguments: tuple[Any, ...] = ()
+    apl_token: str | None = None
+    apl_errors: tuple[str, ...] = ()
+
+    @property
+    def supports_apl(self) -> bool:
+        """Return whether the device shows APL documents (Echo Show and other screens)."""
+        return INTERFACE_APL in self.interfaces
+
+    @property
+    def event_name(self) -> str | None:
+        """Return what a page's SendEvent asked for (the first argument), if a string."""
+        first = self.arguments[0] if self.arguments else None
+        return first if isinstance(first, str) else None
 
     @property
     def supports_audio(self) -> bool:
@@ -105,6 +130,11 @@ def parse_envelope(body: Any) -> AlexaRequest:
         raise VerificationError("request.type is missing")
     interfaces = _obj(device, "supportedInterfaces")
     intent = _obj(request, "intent")
+    apl_context = _obj(context, INTERFACE_APL)
+    # A UserEvent's token names the page, not an AudioPlayer stream.
+    is_user_event = request_type == APL_USER_EVENT
+    request_token = _opt_str(request, "token")
+    errors = _opt_list(request, "errors")
     activity = _opt_str(player, "playerActivity")
     try:
         player_activity = PlayerActivity(activity) if activity else None
@@ -119,11 +149,18 @@ def parse_envelope(body: Any) -> AlexaRequest:
         device_id=_opt_str(device, "deviceId"),
         interfaces=frozenset(interfaces),
         intent=_opt_str(intent, "name"),
-        token=_opt_str(request, "token"),
+        token=None if is_user_event else request_token,
         offset_ms=_opt_int(request, "offsetInMilliseconds"),
         player_token=_opt_str(player, "token"),
         player_offset_ms=_opt_int(player, "offsetInMilliseconds"),
         player_activity=player_activity,
         error_type=_opt_str(error, "type"),
         error_message=_opt_str(error, "message"),
+        arguments=_opt_list(request, "arguments"),
+        apl_token=(request_token if is_user_event else None) or _opt_str(apl_context, "token"),
+        apl_errors=tuple(
+            str(item.get("message") or item.get("type"))
+            for item in errors
+            if isinstance(item, dict)
+        ),
     )

@@ -1,4 +1,4 @@
-"""Build Alexa response envelopes; AudioPlayer answers never carry speech."""
+"""Build Alexa response envelopes; AudioPlayer and screen-event answers never carry speech."""
 
 from __future__ import annotations
 
@@ -77,3 +77,12 @@ def play(
 def stop() -> dict[str, Any]:
     """Stop the stream now playing."""
     return _envelope({"directives": [{"type": "AudioPlayer.Stop"}], "shouldEndSession": True})
+
+
+def add_directives(answer: dict[str, Any], directives: list[dict[str, Any]]) -> dict[str, Any]:
+    """Append directives (screen ones) to an answer, keeping what it already says and does."""
+    if not directives:
+        return answer
+    response = dict(answer["response"])
+    response["directives"] = [*response.get("directives", []), *directives]
+    return {**answer, "response": response}

@@ -10,9 +10,10 @@ from ..const import PlayerActivity
 from ..models.slot import PlayerSlot
 from ..slots import SlotRegistry
 from ..transport import MusicAssistantTransport, Transport, TransportOutcome
-from . import responses
-from .envelope import AlexaRequest
+from . import apl, responses
+from .envelope import APL_USER_EVENT, AlexaRequest
 from .locales import SkillLocales
+from .pages import PageCommand, ScreenPage, ScreenPages
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ OUTCOME_SPEECH = {
     TransportOutcome.FAILED: "ma_unreachable",
 }
 MAX_PLAY_RETRIES = 1
+APL_RUNTIME_ERROR = "Alexa.Presentation.APL.RuntimeError"
+PAGE_BUTTONS = {apl.EVENT_NEXT: Transport.NEXT, apl.EVENT_PREVIOUS: Transport.PREVIOUS}
 
 SpawnTask = Callable[..., Any]
 
@@ -60,6 +63,9 @@ class SkillHandler:
         public_url: Callable[[], str | None],
         transport: MusicAssistantTransport,
         spawn: SpawnTask,
+        *,
+        apl_enabled: Callable[[], bool] = lambda: False,
+        pages: ScreenPages | None = None,
     ) -> None:
         """Keep the slots, the skill's strings, the public address and the way back to MA."""
         self._slots = slots
@@ -67,6 +73,8 @@ class SkillHandler:
         self._public_url = public_url
         self._transport = transport
         self._spawn = spawn
+        self._apl_enabled = apl_enabled
+        self.pages = pages if pages is not None else ScreenPages()
 
     async def handle(self, req: AlexaRequest) -> dict[str, Any]:
         """Dispatch by request type; unknown types get an empty answer."""
@@ -79,7 +87,11 @@ class SkillHandler:
             return self._audio_event(req)
         if kind.startswith("PlaybackController."):
             return await self._controller(req)
-        if kind == "System.ExceptionEncountered":
+        if kind == APL_USER_EVENT:
+            return await self._user_event(req)
+        if kind == APL_RUNTIME_ERROR:
+            _LOGGER.warning("An Echo screen reported page errors: %s", "; ".join(req.apl_errors))
+        elif kind == "System.ExceptionEncountered":
             _LOGGER.warning(
                 "Alexa reported an error in an earlier answer: %s %s",
                 req.error_type,
@@ -136,7 +148,7 @@ class SkillHandler:
             return self._start(req)
         if intent == "AMAZON.ResumeIntent":
             self._report(req, Transport.RESUME)
-            return self._resume(req, spoken=True)
+            return self._with_page(req, self._resume(req, spoken=True))
         self._report(req, STOP_REPORTS[intent])
         return self._stop(req)
 
@@ -147,7 +159,7 @@ class SkillHandler:
         slot = self._slots.slot_for_device(req.device_id) if req.device_id else self._slots.latest()
         if slot is None:
             return self._say(req, "nothing_pushed")
-        return self._play(req, slot, 0, spoken=True)
+        return self._with_page(req, self._play(req, slot, 0, spoken=True))
 
     def _resume(self, req: AlexaRequest, *, spoken: bool) -> dict[str, Any]:
         """Play the slot again from the offset Alexa last reported."""
@@ -176,7 +188,9 @@ class SkillHandler:
             _LOGGER.warning("Cannot play: the public_url option is not set")
             return self._say(req, "no_public_address") if spoken else responses.empty()
         token = self._slots.start_play(slot)
-        art = f"{base}/image/{slot.image_token}" if slot.image_token else None
+        if req.device_id:
+            self.pages.played(req.device_id, slot.relay_token)
+        art = self._art_url(slot)
         metadata = responses.Metadata(title=slot.title, subtitle=slot.subtitle, art_url=art)
         _LOGGER.info(
             "Playing player %r at %d ms (%s)",
@@ -185,6 +199,104 @@ class SkillHandler:
             req.type,
         )
         return responses.play(f"{base}/stream/{slot.relay_token}.mp3", token, offset_ms, metadata)
+
+    def _art_url(self, slot: PlayerSlot) -> str | None:
+        """Return the relay URL of the slot's cover art."""
+        base = self._public_url()
+        if base is None or not slot.image_token:
+            return None
+        return f"{base}/image/{slot.image_token}"
+
+    def _now_playing(self, slot: PlayerSlot) -> apl.NowPlaying:
+        """Describe the slot for the screen page."""
+        return apl.NowPlaying(
+            title=slot.title or "",
+            artist=slot.artist or "",
+            album=slot.album or "",
+            art=self._art_url(slot) or "",
+        )
+
+    def _shows_pages(self, req: AlexaRequest) -> bool:
+        """Return whether this request's device gets the screen page."""
+        return self._apl_enabled() and req.supports_apl and bool(req.device_id)
+
+    def _with_page(self, req: AlexaRequest, answer: dict[str, Any]) -> dict[str, Any]:
+        """Add the screen page to a voice answer that starts a stream on an APL device."""
+        if not self._shows_pages(req) or req.device_id is None:
+            return answer
+        plays = [
+            directive
+            for directive in answer["response"].get("directives", [])
+            if directive["type"] == "AudioPlayer.Play"
+        ]
+        slot = (
+            self._slots.by_audio_token(plays[0]["audioItem"]["stream"]["token"]) if plays else None
+        )
+        if slot is None:
+            return answer
+        now = self._now_playing(slot)
+        page = self.pages.rendered(req.device_id, slot.key, now.revision, slot.relay_token)
+        return responses.add_directives(answer, [apl.render(page.token, now)])
+
+    def _page_slot(self, req: AlexaRequest) -> PlayerSlot | None:
+        """Return the slot a page's Echo plays: by its audio token, pairing, or its page."""
+        slot = self._slots.by_audio_token(req.player_token)
+        if slot is None and req.device_id:
+            slot = self._slots.paired_slot(req.device_id)
+            page = self.pages.get(req.device_id)
+            if slot is None and page is not None:
+                slot = self._slots.get(page.player)
+        return slot
+
+    async def _user_event(self, req: AlexaRequest) -> dict[str, Any]:
+        """Answer a page's buttons and refresh ticks, never with speech."""
+        if not self._shows_pages(req) or req.device_id is None:
+            return responses.empty()
+        slot = self._page_slot(req)
+        page = self.pages.seen(
+            req.device_id,
+            req.apl_token,
+            slot.key if slot is not None else "",
+            slot.relay_token if slot is not None else None,
+        )
+        match req.event_name:
+            case apl.EVENT_REFRESH:
+                return self._refresh(req, page, slot)
+            case name if name in PAGE_BUTTONS:
+                return await self._forward(req, PAGE_BUTTONS[name], spoken=False)
+            case apl.EVENT_PLAYPAUSE:
+                if req.player_activity == PlayerActivity.PLAYING:
+                    self._report(req, Transport.PAUSE)
+                    return self._stop(req)
+                self._report(req, Transport.RESUME)
+                return self._resume(req, spoken=False)
+            case other:
+                _LOGGER.debug("Ignoring page event %r", other)
+                return responses.empty()
+
+    def _refresh(
+        self, req: AlexaRequest, page: ScreenPage, slot: PlayerSlot | None
+    ) -> dict[str, Any]:
+        """Deliver what a page owes: a new stream, MA's pause/resume, new metadata (limited)."""
+        if slot is None:
+            return responses.empty()
+        command = self.pages.take_command(page)
+        answer = responses.empty()
+        if slot.relay_token != page.relay_token:
+            # MA pushed a new stream and skipped its spoken trigger because the page is live.
+            if req.device_id and self._slots.paired_slot(req.device_id) is slot:
+                self._slots.slot_for_device(req.device_id)
+            answer = self._play(req, slot, 0, spoken=False)
+        elif command is PageCommand.PAUSE:
+            answer = self._stop(req)
+        elif command is PageCommand.RESUME:
+            answer = self._play(req, slot, slot.offset_ms, spoken=False)
+        now = self._now_playing(slot)
+        shown = req.arguments[1] if len(req.arguments) > 1 else page.shown
+        if shown != now.revision and self.pages.may_update(page):
+            self.pages.updated(page, now.revision)
+            answer = responses.add_directives(answer, [apl.update(page.token, now)])
+        return answer
 
     def _audio_event(self, req: AlexaRequest) -> dict[str, Any]:
         """Record what the Echo's player did; answer only with what Alexa allows."""

@@ -8,9 +8,11 @@ from typing import Any
 from aiohttp import web
 
 from ..activity import ActivityKind
+from ..alexa.pages import PageCommand
 from ..core import BridgeCore
 from ..exceptions import APINotFound
 from ..models.slot import PlayerSlot
+from ..slots import DEFAULT_SLOT
 from ..validate import SCHEMA_CONTROL, SCHEMA_PUSH
 from .utils import read_json
 
@@ -58,7 +60,8 @@ class APIMusicAssistant:
                 "status": "ok",
                 "playerId": result.slot.key or None,
                 "newStream": result.new_stream,
-                "pageLive": False,
+                # True only while this player's Echo shows the page: MA then skips speaking.
+                "pageLive": self.core.skill.pages.live_page(result.slot.key) is not None,
             }
         )
 
@@ -71,9 +74,18 @@ class APIMusicAssistant:
         return web.json_response(_slot_view(slot))
 
     async def control(self, request: web.Request) -> web.Response:
-        """Report that no screen page is live, so MA speaks its commands instead."""
-        await read_json(request, SCHEMA_CONTROL)
-        return web.json_response({"pageLive": False})
+        """Queue pause/resume for the player's live page; without one MA speaks instead."""
+        body = await read_json(request, SCHEMA_CONTROL)
+        player = body.get("playerId") or DEFAULT_SLOT
+        command = PageCommand(body["command"])
+        live = self.core.skill.pages.queue(player, command)
+        _LOGGER.info(
+            "Music Assistant asked to %s player %r: %s",
+            command,
+            player or "(default)",
+            "queued for its screen page" if live else "no live page, it speaks instead",
+        )
+        return web.json_response({"pageLive": live})
 
     async def intents(self, request: web.Request) -> web.Response:
         """Return the skill's phrases in the configured (or asked) locale."""
