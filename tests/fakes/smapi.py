@@ -115,6 +115,7 @@ class FakeSmapi:
         self.simulation_busy = False
         self.mapping: dict[tuple[str, int], tuple[str, int]] = {}
         self.clock: Callable[[], float] = time.time
+        self.delay = 0.0  # seconds every SMAPI answer waits (a slow Amazon)
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -228,6 +229,8 @@ class FakeSmapi:
         self.calls.append((request.method, request.path, dict(request.query)))
         if request.path.startswith("/auth/"):
             return await handler(request)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ")
         if not auth.startswith("Bearer ") or self.access_tokens.get(token, 0) < self.clock():

@@ -64,6 +64,7 @@ class APIProvisioning:
             "certificate_types": [kind.value for kind in CertificateType],
             "certificate_type": prov.certificate_type.value,
             "display": prov.display,
+            "display_from_option": self.core.options.enable_apl,
             "has_certificate": bool(prov.skill.data["ssl_certificate"]),
             "running": prov.running,
             "last_run": prov.last_run,

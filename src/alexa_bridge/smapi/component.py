@@ -182,8 +182,8 @@ class SkillProvisioning:
 
     @property
     def display(self) -> bool:
-        """Return whether display (APL) support is on."""
-        return bool(self.skill.data["display"])
+        """Return whether display (APL) support is on: chosen here, or by the enable_apl option."""
+        return bool(self.skill.data["display"]) or self.core.options.enable_apl
 
     async def save_choices(
         self,
