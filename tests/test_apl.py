@@ -412,3 +412,37 @@ def test_tracked_pages_are_bounded() -> None:
     assert pages.get("device-0") is None
     assert pages.live_page("player-9") is not None
     assert not pages.queue("player-0", PageCommand.PAUSE)
+
+
+async def test_unpaired_page_buttons_stay_silent(
+    home: Home, music_assistant: FakeMusicAssistant
+) -> None:
+    """A page event from an Echo paired with no player is answered empty, never spoken."""
+    _, answer = await home.bridge.skill(
+        alexa.user_event(apl.EVENT_NEXT, token="other", device_id="amzn1.ask.device.GUEST")
+    )
+    assert answer["response"] == {}
+    assert music_assistant.commands == []
+
+
+async def test_page_runtime_error_is_logged(home: Home, caplog: pytest.LogCaptureFixture) -> None:
+    """An APL RuntimeError from the Echo is logged and answered empty."""
+    body = alexa.envelope(
+        {
+            "type": "Alexa.Presentation.APL.RuntimeError",
+            "token": home.token,
+            "errors": [{"type": "INVALID_PRESENTATION_TOKEN", "message": "Token mismatch"}],
+        },
+        device_id=SHOW,
+        interfaces=alexa.APL_INTERFACES,
+    )
+    _, answer = await home.bridge.skill(body)
+    assert answer["response"] == {}
+    assert any("Token mismatch" in record.getMessage() for record in caplog.records)
+
+
+async def test_unpaired_page_is_never_live(home: Home) -> None:
+    """Ticks from an Echo that plays none of MA's players make no player's page live."""
+    guest = "amzn1.ask.device.GUEST"
+    await home.bridge.skill(alexa.tick("x", token="other", device_id=guest))
+    assert home.bridge.core.skill.pages.get(guest) is None

@@ -253,15 +253,13 @@ class SkillHandler:
         if not self._shows_pages(req) or req.device_id is None:
             return responses.empty()
         slot = self._page_slot(req)
-        page = self.pages.seen(
-            req.device_id,
-            req.apl_token,
-            slot.key if slot is not None else "",
-            slot.relay_token if slot is not None else None,
-        )
+        page = None
+        if slot is not None:
+            # Only a page that shows one of our players counts as live for it.
+            page = self.pages.seen(req.device_id, req.apl_token, slot.key, slot.relay_token)
         match req.event_name:
             case apl.EVENT_REFRESH:
-                return self._refresh(req, page, slot)
+                return self._refresh(req, page, slot) if page and slot else responses.empty()
             case name if name in PAGE_BUTTONS:
                 return await self._forward(req, PAGE_BUTTONS[name], spoken=False)
             case apl.EVENT_PLAYPAUSE:
@@ -274,12 +272,8 @@ class SkillHandler:
                 _LOGGER.debug("Ignoring page event %r", other)
                 return responses.empty()
 
-    def _refresh(
-        self, req: AlexaRequest, page: ScreenPage, slot: PlayerSlot | None
-    ) -> dict[str, Any]:
+    def _refresh(self, req: AlexaRequest, page: ScreenPage, slot: PlayerSlot) -> dict[str, Any]:
         """Deliver what a page owes: a new stream, MA's pause/resume, new metadata (limited)."""
-        if slot is None:
-            return responses.empty()
         command = self.pages.take_command(page)
         answer = responses.empty()
         if slot.relay_token != page.relay_token:
