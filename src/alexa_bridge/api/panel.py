@@ -27,7 +27,7 @@ from ..validate import public_url
 from ..wizard import checklist
 from .provisioning import APIProvisioning
 from .status import status_rows
-from .utils import read_json
+from .utils import read_form, read_json
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ STATIC_TYPES = {
     "panel.js": "text/javascript",
     "icon.svg": "image/svg+xml",
 }
-SCHEMA_OTP_CHECK = vol.Schema({vol.Required("key"): str})
+SCHEMA_OTP_CHECK = vol.Schema({vol.Required("key"): str}, extra=vol.REMOVE_EXTRA)
 TEST_TONES = {
     TestStage.PLAYING: "ok",
     TestStage.FAILED: "error",
@@ -133,7 +133,7 @@ class APIPanel:
     async def setup_action(self, request: web.Request) -> web.Response:
         """Run one wizard action posted from a form."""
         await self._require_csrf(request)
-        form = await request.post()
+        form = await read_form(request)
         # Repeated fields (the locale checkboxes) arrive joined with commas.
         fields = {
             key: ",".join(v for v in form.getall(key) if isinstance(v, str))
@@ -303,7 +303,7 @@ class APIPanel:
     async def devices_action(self, request: web.Request) -> web.Response:
         """Start a test play on one Echo."""
         await self._require_csrf(request)
-        form = await request.post()
+        form = await read_form(request)
         serial = form.get("serial")
         if form.get("action") != "test_play" or not isinstance(serial, str):
             raise APIError("expected action=test_play and a serial")

@@ -47,7 +47,9 @@ _LOGGER = logging.getLogger(__name__)
 
 _PATH_PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 
-SCHEMA_TEST_PLAY = vol.Schema({vol.Required("serial"): vol.All(str, vol.Length(min=1, max=64))})
+SCHEMA_TEST_PLAY = vol.Schema(
+    {vol.Required("serial"): vol.All(str, vol.Length(min=1, max=64))}, extra=vol.REMOVE_EXTRA
+)
 SCHEMA_HOME_ASSISTANT = vol.Schema(
     {
         vol.Required("external_url"): vol.Any(None, vol.All(str, vol.Length(max=2048))),

@@ -9,6 +9,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage
+from multidict import MultiDictProxy
 import voluptuous as vol
 from voluptuous.humanize import humanize_error
 
@@ -56,6 +58,16 @@ def error_middleware(shape: ErrorShape) -> Any:
             return web.json_response(shape(exc.reason), status=exc.status)
 
     return middleware
+
+
+async def read_form(
+    request: web.Request,
+) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    """Read a form body; one that does not parse (bad UTF-8, broken multipart) is a 400."""
+    try:
+        return await request.post()
+    except (ValueError, BadHttpMessage):
+        raise APIError("request body is not a valid form") from None
 
 
 async def read_json(request: web.Request, schema: vol.Schema) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import hmac
 import secrets
 
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage
 
 FIELD = "csrf"
 HEADER = "X-CSRF-Token"
@@ -27,7 +28,10 @@ class CsrfGuard:
             "application/x-www-form-urlencoded",
             "multipart/form-data",
         ):
-            form = await request.post()
+            try:
+                form = await request.post()
+            except (ValueError, BadHttpMessage):  # bad UTF-8, broken multipart: no token
+                return False
             value = form.get(FIELD)
             sent = value if isinstance(value, str) else None
         return sent is not None and hmac.compare_digest(sent, self.token)

@@ -1,0 +1,1 @@
+"""Reliability suites: bad input refused, faults survived, secrets kept out of logs."""
