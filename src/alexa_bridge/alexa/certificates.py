@@ -181,7 +181,10 @@ class CertificateChains:
                 timeout=aiohttp.ClientTimeout(total=CERT_FETCH_TIMEOUT),
                 allow_redirects=False,
             ) as resp:
-                if resp.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+                # A 429 is as passing as a 5xx: retried after seconds, not after a minute.
+                if resp.status >= HTTPStatus.INTERNAL_SERVER_ERROR or (
+                    resp.status == HTTPStatus.TOO_MANY_REQUESTS
+                ):
                     raise _TransientDownloadError(f"certificate download answered {resp.status}")
                 if resp.status != HTTPStatus.OK:
                     raise VerificationError(f"certificate download answered {resp.status}")
