@@ -104,6 +104,14 @@ class SlotRegistry:
         self.schedule_save()
         return PushResult(slot=slot, new_stream=new_stream)
 
+    def set_pairing(self, device_id: str, player_id: str | None) -> None:
+        """Pair an Echo with a player by hand, or forget its pairing (None)."""
+        if player_id is None:
+            self._devices.pop(device_id, None)
+        else:
+            self._devices[device_id] = player_id
+        self.schedule_save()
+
     def paired_slot(self, device_id: str) -> PlayerSlot | None:
         """Return the slot an Echo is paired with, without pairing anything."""
         key = self._devices.get(device_id)

@@ -9,6 +9,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from .activity import ActivityKind
 from .const import PlayerActivity
 
 if TYPE_CHECKING:
@@ -83,6 +84,22 @@ class TestPlays:
             result = replace(result, stage=TestStage.FAILED, reason=str(err) or type(err).__name__)
             _LOGGER.warning("Test play on %s failed: %s", name, result.reason)
         self._results[serial] = result
+        return result
+
+    async def start_on_serial(self, serial: str) -> TestResult | None:
+        """Find the Echo by serial, start a test play on it and log it; None if unknown."""
+        devices = await self._core.amazon.devices()
+        device = next((d for d in devices if d.serial == serial), None)
+        if device is None:
+            return None
+        result = await self.start(device.serial, device.name)
+        self._core.activity.record(
+            ActivityKind.TEST,
+            "TestPlay",
+            result.stage.value if result.reason is None else f"failed: {result.reason}",
+            device=device.name,
+            ok=result.stage != TestStage.FAILED,
+        )
         return result
 
     def result(self, serial: str) -> TestResult | None:

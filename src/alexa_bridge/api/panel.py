@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from importlib import resources
 import json
 import logging
@@ -13,7 +14,6 @@ from aiohttp import web
 import aiohttp_jinja2
 import voluptuous as vol
 
-from ..activity import ActivityKind
 from ..amazon import DOMAINS, ENROLLMENT_DOMAINS, AccountStatus, AmazonInputError
 from ..const import VERSION
 from ..core import BridgeCore
@@ -287,6 +287,11 @@ class APIPanel:
             except Exception as err:  # noqa: BLE001 - shown to the user, logged by the account
                 error = str(err) or type(err).__name__
         pairings = {player: device for device, player in self.core.slots.devices.items()}
+        players = sorted(
+            {key for key in self.core.slots.slots if key}
+            | {d.name for d in devices}
+            | set(self.core.slots.devices.values())
+        )
         test = self.core.test_plays.last
         return self._render(
             request,
@@ -296,6 +301,8 @@ class APIPanel:
             devices=devices,
             devices_error=error,
             skill_devices=pairings,
+            pairings=sorted(self.core.slots.devices.items()),
+            players=players,
             test=test,
             test_text=self._test_text(request, test) if test else None,
         )
@@ -305,20 +312,25 @@ class APIPanel:
         await self._require_csrf(request)
         form = await read_form(request)
         serial = form.get("serial")
-        if form.get("action") != "test_play" or not isinstance(serial, str):
+        action = form.get("action")
+        if action in ("pair_set", "pair_clear"):
+            return self._pairing_action(form)
+        if action != "test_play" or not isinstance(serial, str):
             raise APIError("expected action=test_play and a serial")
-        device = next((d for d in await self.core.amazon.devices() if d.serial == serial), None)
-        if device is None:
+        if await self.core.test_plays.start_on_serial(serial) is None:
             raise APINotFound("no such Echo on this account")
-        result = await self.core.test_plays.start(device.serial, device.name)
-        self.core.activity.record(
-            ActivityKind.TEST,
-            "TestPlay",
-            result.stage.value if result.reason is None else f"failed: {result.reason}",
-            device=device.name,
-            ok=result.stage != TestStage.FAILED,
-        )
         raise _redirect("devices")
+
+    def _pairing_action(self, form: Mapping[str, object]) -> web.Response:
+        """Change or clear one Echo's pairing, as the user chose on the Devices page."""
+        device_id = form.get("device_id")
+        if not isinstance(device_id, str) or device_id not in self.core.slots.devices:
+            raise APINotFound("no such pairing")
+        player = form.get("player") if form.get("action") == "pair_set" else None
+        if player is not None and (not isinstance(player, str) or not player.strip()):
+            raise APIError("choose a Music Assistant player")
+        self.core.slots.set_pairing(device_id, player)
+        raise _redirect("devices#pairings")
 
     def _test_text(self, request: web.Request, test: TestResult) -> str:
         """Describe a test play's progress."""

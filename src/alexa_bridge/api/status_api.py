@@ -36,7 +36,6 @@ from ..models.status import (
     SkillStatus,
     StatusDocument,
 )
-from ..testplay import TestStage
 from .utils import read_json
 
 if TYPE_CHECKING:
@@ -210,18 +209,9 @@ class APIStatus:
         body = await read_json(request, SCHEMA_TEST_PLAY)
         if self.core.amazon.state.status != AccountStatus.SIGNED_IN:
             raise APIUnavailable("the bridge is not signed in to Amazon")
-        devices = await self.core.amazon.devices()
-        device = next((d for d in devices if d.serial == body["serial"]), None)
-        if device is None:
+        result = await self.core.test_plays.start_on_serial(body["serial"])
+        if result is None:
             raise APINotFound("no such Echo on this account")
-        result = await self.core.test_plays.start(device.serial, device.name)
-        self.core.activity.record(
-            ActivityKind.TEST,
-            "TestPlay",
-            result.stage.value if result.reason is None else f"failed: {result.reason}",
-            device=device.name,
-            ok=result.stage != TestStage.FAILED,
-        )
         data: dict[str, Any] = {
             "serial": result.serial,
             "name": result.name,
