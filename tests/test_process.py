@@ -255,3 +255,20 @@ async def test_missing_tls_files_are_a_clear_error(tmp_path: Path) -> None:
     assert returncode == 1
     assert "fullchain.pem does not exist" in text
     assert "Traceback" not in text
+
+
+async def test_malformed_requests_do_not_flood_the_log(tmp_path: Path) -> None:
+    """Broken request lines from scanners get 400 and leave no traceback in the log."""
+    running = await _start(tmp_path / "data")
+    port = running.ports["public"]
+    for raw in (b"GET /\x00evil HTTP/1.1\r\n\r\n", b"\xff\xfe garbage\r\n\r\n"):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(raw)
+        answer = await reader.read()
+        writer.close()
+        assert answer.split(b"\r\n", 1)[0].endswith(b" 400 Bad Request")
+    running.proc.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(running.proc.wait(), 5) == 0
+    log = await running.read_rest()
+    assert "Traceback" not in log
+    assert "evil" not in log
