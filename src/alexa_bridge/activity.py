@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -10,6 +9,8 @@ from enum import StrEnum
 import logging
 import time
 from typing import Any
+
+from .helpers.broadcast import Broadcast
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,13 +51,13 @@ def short_device(device_id: str | None) -> str | None:
     return f"…{device_id[-DEVICE_TAIL:]}" if len(device_id) > DEVICE_TAIL + 4 else device_id
 
 
-class ActivityLog:
+class ActivityLog(Broadcast[ActivityEntry]):
     """Keep recent entries and feed live subscribers through bounded queues."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         """Start empty."""
+        super().__init__(SUBSCRIBER_QUEUE)
         self._entries: deque[ActivityEntry] = deque(maxlen=MAX_ENTRIES)
-        self._subscribers: set[asyncio.Queue[ActivityEntry]] = set()
         self._clock = clock
 
     @property
@@ -77,25 +78,5 @@ class ActivityLog:
         """Add an entry and hand it to every live subscriber."""
         entry = ActivityEntry(self._clock(), kind, device, type_, result, latency_ms, ok)
         self._entries.append(entry)
-        for queue in list(self._subscribers):
-            try:
-                queue.put_nowait(entry)
-            except asyncio.QueueFull:
-                # A reader that cannot keep up is dropped instead of growing memory.
-                self._subscribers.discard(queue)
-                _LOGGER.debug("Dropped a slow activity subscriber")
+        self.publish(entry)
         return entry
-
-    def subscribe(self) -> asyncio.Queue[ActivityEntry]:
-        """Return a queue that receives every new entry until unsubscribed."""
-        queue: asyncio.Queue[ActivityEntry] = asyncio.Queue(maxsize=SUBSCRIBER_QUEUE)
-        self._subscribers.add(queue)
-        return queue
-
-    def unsubscribe(self, queue: asyncio.Queue[ActivityEntry]) -> None:
-        """Stop feeding a queue."""
-        self._subscribers.discard(queue)
-
-    def is_subscribed(self, queue: asyncio.Queue[ActivityEntry]) -> bool:
-        """Return whether a queue is still fed (False once dropped for being slow)."""
-        return queue in self._subscribers

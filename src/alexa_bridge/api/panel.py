@@ -14,6 +14,7 @@ from aiohttp import web
 import aiohttp_jinja2
 import voluptuous as vol
 
+from ..activity import ActivityEntry
 from ..amazon import DOMAINS, ENROLLMENT_DOMAINS, AccountStatus, AmazonInputError
 from ..const import VERSION
 from ..core import BridgeCore
@@ -26,13 +27,13 @@ from ..testplay import TestResult, TestStage
 from ..validate import public_url
 from ..wizard import checklist
 from .provisioning import APIProvisioning
+from .sse import stream_events
 from .status import status_rows
 from .utils import read_form, read_json
 
 _LOGGER = logging.getLogger(__name__)
 
 HEADER_USER = "X-Remote-User-Display-Name"
-SSE_KEEPALIVE = 15.0
 STATIC_TYPES = {
     "panel.css": "text/css",
     "panel.js": "text/javascript",
@@ -367,32 +368,7 @@ class APIPanel:
 
     async def activity_events(self, request: web.Request) -> web.StreamResponse:
         """Stream new activity as server-sent events until the browser leaves."""
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": "text/event-stream",
-                "Cache-Control": "no-store",
-                "X-Accel-Buffering": "no",
-            }
-        )
-        await response.prepare(request)
-        await response.write(b"retry: 3000\n\n")
-        log = self.core.activity
-        queue = log.subscribe()
-        try:
-            while log.is_subscribed(queue):
-                try:
-                    async with asyncio.timeout(SSE_KEEPALIVE):
-                        entry = await queue.get()
-                except TimeoutError:
-                    await response.write(b": keep-alive\n\n")
-                    continue
-                data = json.dumps(entry.to_dict())
-                await response.write(f"event: activity\ndata: {data}\n\n".encode())
-        except ConnectionResetError:
-            pass
-        finally:
-            log.unsubscribe(queue)
-        return response
+        return await stream_events(request, self.core.activity, "activity", ActivityEntry.to_dict)
 
     async def diagnostics(self, _request: web.Request) -> web.Response:
         """Download a redacted bundle for bug reports."""

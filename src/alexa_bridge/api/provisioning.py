@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-import json
 from typing import Any
 
 from aiohttp import web
@@ -12,9 +10,9 @@ from aiohttp import web
 from ..const import SKILL_LOCALES
 from ..core import BridgeCore
 from ..smapi.const import DEVELOPER_CONSOLE_URL, PASTE_RETURN_URL, CertificateType, DeveloperStatus
+from .sse import stream_events
 
 Action = Callable[[web.Request, dict[str, str]], Awaitable[web.Response]]
-SSE_KEEPALIVE = 15.0
 
 
 def _redirect(location: str) -> web.HTTPSeeOther:
@@ -122,32 +120,12 @@ class APIProvisioning:
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         """Stream provisioning progress as server-sent events until the browser leaves."""
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": "text/event-stream",
-                "Cache-Control": "no-store",
-                "X-Accel-Buffering": "no",
-            }
+        return await stream_events(
+            request,
+            self.core.provisioning.progress,
+            "progress",
+            lambda line: {**line.to_dict(), "line": line.render()},
         )
-        await response.prepare(request)
-        await response.write(b"retry: 3000\n\n")
-        log = self.core.provisioning.progress
-        queue = log.subscribe()
-        try:
-            while log.is_subscribed(queue):
-                try:
-                    async with asyncio.timeout(SSE_KEEPALIVE):
-                        line = await queue.get()
-                except TimeoutError:
-                    await response.write(b": keep-alive\n\n")
-                    continue
-                data = json.dumps({**line.to_dict(), "line": line.render()})
-                await response.write(f"event: progress\ndata: {data}\n\n".encode())
-        except ConnectionResetError:
-            pass
-        finally:
-            log.unsubscribe(queue)
-        return response
 
     async def log(self, _request: web.Request) -> web.Response:
         """Download the last run's progress log as text."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -12,6 +11,7 @@ import logging
 import time
 from typing import Any
 
+from ..helpers.broadcast import Broadcast
 from .const import MAX_PROGRESS, PROGRESS_QUEUE
 
 _LOGGER = logging.getLogger(__name__)
@@ -46,13 +46,13 @@ class ProgressLine:
         return f"{when} UTC  {self.level.value.upper():5}  [{self.step}] {self.text}"
 
 
-class ProgressLog:
+class ProgressLog(Broadcast[ProgressLine]):
     """Keep the current run's lines and hand each to subscribers through bounded queues."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         """Start empty."""
+        super().__init__(PROGRESS_QUEUE)
         self._lines: deque[ProgressLine] = deque(maxlen=MAX_PROGRESS)
-        self._subscribers: set[asyncio.Queue[ProgressLine]] = set()
         self._clock = clock
 
     @property
@@ -71,27 +71,8 @@ class ProgressLog:
         _LOGGER.log(
             logging.WARNING if level == Level.ERROR else logging.INFO, "[%s] %s", step, text
         )
-        for queue in list(self._subscribers):
-            try:
-                queue.put_nowait(line)
-            except asyncio.QueueFull:
-                self._subscribers.discard(queue)
-                _LOGGER.debug("Dropped a slow progress subscriber")
+        self.publish(line)
         return line
-
-    def subscribe(self) -> asyncio.Queue[ProgressLine]:
-        """Return a queue that receives every new line until unsubscribed."""
-        queue: asyncio.Queue[ProgressLine] = asyncio.Queue(maxsize=PROGRESS_QUEUE)
-        self._subscribers.add(queue)
-        return queue
-
-    def unsubscribe(self, queue: asyncio.Queue[ProgressLine]) -> None:
-        """Stop feeding a queue."""
-        self._subscribers.discard(queue)
-
-    def is_subscribed(self, queue: asyncio.Queue[ProgressLine]) -> bool:
-        """Return whether a queue is still fed."""
-        return queue in self._subscribers
 
     def text(self) -> str:
         """Return the whole log as text, for download."""
