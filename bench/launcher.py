@@ -16,7 +16,8 @@ import ssl
 import sys
 
 import aiohttp
-from tests.fakes.cert_host import CERT_HOST, MappingResolver
+from tests.fakes.cert_host import CERT_HOST
+from tests.fakes.tls import MappingResolver
 
 from alexa_bridge.bridge import Bridge
 from alexa_bridge.core import BridgeCore
@@ -28,7 +29,9 @@ def cert_host_session(port: int) -> aiohttp.ClientSession:
     """Return a session reaching s3.amazonaws.com:443 at 127.0.0.1:port (SSL_CERT_FILE trusted)."""
     resolver = MappingResolver({(CERT_HOST, 443): ("127.0.0.1", port)})
     context = ssl.create_default_context()  # honours SSL_CERT_FILE: the test root
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=resolver, ssl=context))
+    # No pool cap, as in production (core.py): 100 relays must not starve MA's websocket.
+    connector = aiohttp.TCPConnector(resolver=resolver, ssl=context, limit=0)
+    return aiohttp.ClientSession(connector=connector)
 
 
 async def serve(data_dir: Path, options_file: Path, cert_port: int) -> None:

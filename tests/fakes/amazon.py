@@ -9,15 +9,14 @@ import hashlib
 import json
 from pathlib import Path
 import secrets
-import ssl
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from yarl import URL
 
-from .cert_host import MappingResolver
 from .pki import TestPKI, make_leaf
+from .tls import serve, server_context, trusting_session
 
 DOMAINS = ("amazon.com", "amazon.de", "amazon.co.uk", "amazon.fr")
 HOSTS = tuple(f"{prefix}.{domain}" for domain in DOMAINS for prefix in ("www", "api", "alexa"))
@@ -331,12 +330,7 @@ class FakeAmazon:
     async def start(self, tmp_dir: Path) -> None:
         """Listen with TLS for every Amazon host name on one loopback port."""
         tls = make_leaf(self.pki.intermediate, list(HOSTS), ip="127.0.0.1")
-        cert_file = tmp_dir / "fake-amazon.pem"
-        key_file = tmp_dir / "fake-amazon.key"
-        cert_file.write_bytes(tls.pem + self.pki.intermediate.pem)
-        key_file.write_bytes(tls.key_pem)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert_file, key_file)
+        context = server_context(self.pki, tls, tmp_dir, "fake-amazon")
         app = web.Application(middlewares=[self._record])
         app.router.add_post("/auth/register", self._register)
         app.router.add_post("/auth/token", self._token)
@@ -345,11 +339,7 @@ class FakeAmazon:
         app.router.add_get("/api/language", self._language)
         app.router.add_get("/api/devices-v2/device", self._devices)
         app.router.add_post("/api/behaviors/preview", self._behaviors)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        self._runner, self.port = await serve(app, context)
 
     async def close(self) -> None:
         """Stop serving."""
@@ -358,7 +348,4 @@ class FakeAmazon:
 
     def client_session(self) -> aiohttp.ClientSession:
         """Return a session whose connector reaches this fake for Amazon's host names."""
-        context = ssl.create_default_context()
-        context.load_verify_locations(cadata=self.pki.root.pem.decode())
-        resolver = MappingResolver({(host, 443): ("127.0.0.1", self.port) for host in HOSTS})
-        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=resolver, ssl=context))
+        return trusting_session(self.pki, {(host, 443): ("127.0.0.1", self.port) for host in HOSTS})

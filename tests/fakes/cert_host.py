@@ -3,49 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import ssl
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import ThreadedResolver
 
 from .pki import Issued, TestPKI, make_leaf
+from .tls import serve, server_context, trusting_session
 
 CERT_HOST = "s3.amazonaws.com"
-
-
-class MappingResolver(AbstractResolver):
-    """Resolve chosen (host, port) pairs to local ones; everything else as usual."""
-
-    def __init__(self, mapping: dict[tuple[str, int], tuple[str, int]]) -> None:
-        """Keep the mapping."""
-        self._mapping = mapping
-        self._fallback = ThreadedResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        """Answer mapped names locally, others through the system resolver."""
-        target = self._mapping.get((host.lower(), port))
-        if target is None:
-            return await self._fallback.resolve(host, port, family)
-        return [
-            ResolveResult(
-                hostname=host,
-                host=target[0],
-                port=target[1],
-                family=socket.AF_INET,
-                proto=0,
-                flags=socket.AI_NUMERICHOST,
-            )
-        ]
-
-    async def close(self) -> None:
-        """Close the fallback resolver."""
-        await self._fallback.close()
 
 
 class FakeCertHost:
@@ -88,19 +54,10 @@ class FakeCertHost:
 
     async def start(self, tmp_dir: Any) -> None:
         """Listen with TLS on a free loopback port."""
-        cert_file = tmp_dir / "cert-host.pem"
-        key_file = tmp_dir / "cert-host.key"
-        cert_file.write_bytes(self._tls.pem + self.pki.intermediate.pem)
-        key_file.write_bytes(self._tls.key_pem)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert_file, key_file)
         app = web.Application()
         app.router.add_get("/echo.api/{name}", self._serve)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        context = server_context(self.pki, self._tls, tmp_dir, "cert-host")
+        self._runner, self.port = await serve(app, context)
         self.mapping[(CERT_HOST, 443)] = ("127.0.0.1", self.port)
 
     async def close(self) -> None:
@@ -110,7 +67,4 @@ class FakeCertHost:
 
     def client_session(self) -> aiohttp.ClientSession:
         """Return a session that reaches this host as s3.amazonaws.com:443 over TLS."""
-        context = ssl.create_default_context()
-        context.load_verify_locations(cadata=self.pki.root.pem.decode())
-        resolver = MappingResolver(self.mapping)
-        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=resolver, ssl=context))
+        return trusting_session(self.pki, self.mapping)

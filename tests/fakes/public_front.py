@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-import ssl
 
 from aiohttp import ClientSession, web
 
 from .pki import TestPKI, make_leaf
+from .tls import serve, server_context
 
 PUBLIC_HOST = "bridge.example.com"
 HOP_BY_HOP = {"connection", "transfer-encoding", "content-length", "host", "keep-alive"}
@@ -46,19 +46,12 @@ class PublicFront:
 
     async def start(self, tmp_dir: Path) -> None:
         """Listen with TLS on a free loopback port."""
-        cert, key = tmp_dir / "front.pem", tmp_dir / "front.key"
-        cert.write_bytes(self._tls.pem + self._pki.intermediate.pem)
-        key.write_bytes(self._tls.key_pem)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert, key)
+        context = server_context(self._pki, self._tls, tmp_dir, "front")
         self._session = ClientSession()
         app = web.Application()
         app.router.add_get("/{tail:.*}", self._forward)
         app.router.add_post("/{tail:.*}", self._forward)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context).start()
-        self.port = int(self._runner.addresses[0][1])
+        self._runner, self.port = await serve(app, context)
 
     async def close(self) -> None:
         """Stop the proxy."""

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import json
 from pathlib import Path
 import secrets
-import ssl
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -18,8 +17,8 @@ import aiohttp
 from aiohttp import web
 
 from . import alexa
-from .cert_host import MappingResolver
 from .pki import Issued, TestPKI, make_leaf
+from .tls import serve, server_context, trusting_session
 
 CLIENT_ID = "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef"
 CLIENT_SECRET = "amzn1.oa2-cs.v1.secretsecretsecretsecret"
@@ -494,16 +493,8 @@ class FakeSmapi:
 
     async def start(self, tmp_dir: Path) -> None:
         """Listen with TLS on a free loopback port."""
-        cert_file, key_file = tmp_dir / "smapi.pem", tmp_dir / "smapi.key"
-        cert_file.write_bytes(self._tls.pem + self.pki.intermediate.pem)
-        key_file.write_bytes(self._tls.key_pem)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert_file, key_file)
-        client_tls = ssl.create_default_context()
-        client_tls.load_verify_locations(cadata=self.pki.root.pem.decode())
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(resolver=MappingResolver(self.mapping), ssl=client_tls)
-        )
+        context = server_context(self.pki, self._tls, tmp_dir, "smapi")
+        self._session = trusting_session(self.pki, self.mapping)
         app = web.Application(middlewares=[self._middleware])
         skill = "/v1/skills/{skill_id}"
         dev = f"{skill}/stages/development"
@@ -528,10 +519,7 @@ class FakeSmapi:
                 ),
             ]
         )
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context).start()
-        self.port = int(self._runner.addresses[0][1])
+        self._runner, self.port = await serve(app, context)
 
     async def close(self) -> None:
         """Stop serving and finish running simulations."""
