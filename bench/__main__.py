@@ -1,10 +1,12 @@
-"""Run the benchmark: `python -m bench` (or `make bench`); it stops by itself in about 80 s.
+"""Run the benchmark: `python -m bench` (or `make bench`); it stops by itself in about 4 min.
 
 A real bridge runs in its own process (bench/launcher.py) pinned to CPU 0, with a fake
 Amazon certificate host (real signature verification) and a fake Music Assistant; load
 generators (wrk when installed, else aiohttp) and the fakes share CPU 1. Latency at
 concurrency 1 is measured both pinned and with the kernel placing the processes: on a
 virtual machine, waking an idle vCPU for every request costs milliseconds at p99.
+Debian's nginx, pinned like the bridge, relays the same streams as a yardstick; the
+last phase is the load test (mixed skill requests and 100 relays, RSS sampled).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import dataclasses
 import json
 import os
 from pathlib import Path
-import platform
 import sys
 import tempfile
+from typing import Any
 
 import aiohttp
 from tests.fakes import alexa
@@ -25,13 +27,17 @@ from tests.fakes.cert_host import FakeCertHost
 from tests.fakes.pki import TestPKI
 from tests.harness import PUBLIC_URL
 
-from .phases import Target, signed_requests, streams, use_wrk
+from .nginx import Nginx, nginx_binary
+from .phases import Target, signed_requests, streams
+from .report import STREAM_RATE, Figures, build_rows, describe_machine, print_notes, print_table
 from .services import Service, free_port, pin, rss_mib, unpin
+from .soak import soak
 
-MB = 1_000_000
-STREAM_RATE = 40_000  # bytes/s: a 320 kbit/s MP3
 FAST_DEVICE = "amzn1.ask.device.BENCH-FAST"
 PACED_DEVICE = "amzn1.ask.device.BENCH-PACED"
+SOAK_DEVICES = [f"amzn1.ask.device.BENCH-SOAK-{n}" for n in range(1, 5)]
+STREAM_COUNTS = (10, 50, 100)
+LOG_PROBLEMS = (" WARNING ", " ERROR ", " CRITICAL ", "Traceback")
 
 
 async def relay_url(
@@ -48,111 +54,111 @@ async def relay_url(
     return url.replace(PUBLIC_URL, target.public)
 
 
-Row = tuple[str, str, str, str, str]
+@dataclasses.dataclass
+class Setup:
+    """The temporary directory, ports and environment every bridge start shares."""
+
+    work: Path
+    ports: dict[str, int]
+    env: dict[str, str]
+    cert_port: int
+
+    def bridge(self) -> Service:
+        """Return a bridge process (not started) on the benchmark's options and data dir."""
+        return Service(
+            "bridge",
+            [
+                *("-m", "bench.launcher", "--data-dir", str(self.work / "data")),
+                *("--options", str(self.work / "options.json")),
+                *("--cert-port", str(self.cert_port)),
+            ],
+            self.work,
+            self.env,
+        )
+
+    def health_urls(self) -> list[str]:
+        """Return GET /health on each of the three listeners."""
+        return [f"http://127.0.0.1:{self.ports[n]}/health" for n in ("ma", "public", "panel")]
 
 
-def row(name: str, value: str, phase: dict[str, float] | None, target: str, ok: bool | None) -> Row:
-    """Format one table row; `phase` gives the CPU columns."""
-    verdict = "-" if ok is None else ("PASS" if ok else "FAIL")
-    cpu = f"{phase['cpu']:.1%} ({phase['others']:.0%})" if phase else "-"
-    cpu = cpu.replace("(nan%)", "(n/a)")
-    return (name, value, cpu, target, verdict)
-
-
-def print_table(rows: list[Row], header: str) -> None:
-    """Print the results as a Markdown table."""
-    print(f"\n{header}\n")
-    titles = ("measure", "result", "bridge CPU (others on its CPU)", "target", "verdict")
-    widths = [max(len(r[i]) for r in [titles, *rows]) for i in range(len(titles))]
-    for line in [titles, tuple("-" * w for w in widths), *rows]:
-        print("| " + " | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) + " |")
-
-
-def build_rows(
-    args: argparse.Namespace,
-    requests: dict[str, list[dict[str, float]]],
-    relays: dict[str, dict[str, float]],
-    rss_idle: float,
-) -> list[Row]:
-    """Turn the phases' figures into table rows with verdicts."""
-    singles, pinned_singles, manys = (
-        requests["singles"],
-        requests["pinned_singles"],
-        requests["manys"],
-    )
-    one, fifty = relays["one"], relays["fifty"]
-    single = min(singles, key=lambda run: run["p99_ms"])
-    many = max(manys, key=lambda run: run["rate"])
-    p99s = ", ".join(f"{run['p99_ms']:.2f}" for run in singles)
-    single_pinned = min(pinned_singles, key=lambda run: run["p99_ms"])
-    pinned_p99s = ", ".join(f"{run['p99_ms']:.2f}" for run in pinned_singles)
-    rates = ", ".join(f"{run['rate']:.0f}" for run in manys)
-    return [
-        row(
-            f"signed requests, concurrency 1, not pinned: p50 / p99 ({single['requests']:.0f})",
-            f"{single['p50_ms']:.2f} / {single['p99_ms']:.2f} ms (p99 of each run: {p99s})",
-            single,
-            "p99 < 5 ms",
-            single["p99_ms"] < 5,
-        ),
-        row(
-            "the same with the bridge pinned to CPU 0 and wrk to CPU 1",
-            f"{single_pinned['p50_ms']:.2f} / {single_pinned['p99_ms']:.2f} ms "
-            f"(p99 of each run: {pinned_p99s})",
-            single_pinned,
-            "(for comparison)",
-            None,
-        ),
-        row(
-            f"signed requests, concurrency 50: rate ({many['requests']:.0f} requests)",
-            f"{many['rate']:.0f} req/s, p99 {many['p99_ms']:.1f} ms (each run: {rates} req/s)",
-            many,
-            ">= 1,000 req/s",
-            many["rate"] >= 1000,
-        ),
-        row(
-            "relay, one stream from a fast local MA",
-            f"{one['total_rate'] / MB:.0f} MB/s",
-            one,
-            ">= 100 MB/s",
-            one["total_rate"] >= 100 * MB,
-        ),
-        row(
-            f"relay, 50 streams at 320 kbit/s for {args.window:.0f} s: bridge CPU",
-            f"{fifty['cpu']:.1%} of one core",
-            fifty,
-            "< 10% of one core",
-            fifty["cpu"] < 0.10,
-        ),
-        row(
-            "relay, 50 streams: delivered per stream, mean / min",
-            f"{fifty['mean_rate'] / 1000:.1f} / {fifty['min_rate'] / 1000:.1f} KB/s",
-            None,
-            f"{STREAM_RATE / 1000:.0f} KB/s",
-            fifty["min_rate"] >= STREAM_RATE * 0.9,
-        ),
-        row(
-            "bridge RSS: idle / with 50 streams",
-            f"{rss_idle:.1f} / {fifty['rss']:.1f} MiB",
-            None,
-            "-",
-            None,
-        ),
+async def measure_requests(args: argparse.Namespace, target: Target) -> dict[str, list[Any]]:
+    """Run each signed-request phase `repeat` times: concurrency 1 (pinned, then not), 10, 50."""
+    results: dict[str, list[Any]] = {}
+    await signed_requests(target, FAST_DEVICE, 1, 10)  # warm-up
+    results["c1_pinned"] = [
+        await signed_requests(target, FAST_DEVICE, args.seconds_c1, 1) for _ in range(args.repeat)
     ]
+    unpin(target.bridge_pid)  # latency: let the kernel place the bridge and wrk
+    free = dataclasses.replace(target, bridge_core=None)
+    results["c1"] = [
+        await signed_requests(free, FAST_DEVICE, args.seconds_c1, 1) for _ in range(args.repeat)
+    ]
+    if target.bridge_core is not None:
+        pin(0, 1)
+        pin(target.bridge_pid, 0)
+    for concurrency, seconds in ((10, args.seconds_c1), (50, args.seconds_c50)):
+        results[f"c{concurrency}"] = [
+            await signed_requests(target, FAST_DEVICE, seconds, concurrency)
+            for _ in range(args.repeat)
+        ]
+    return results
 
 
-def describe_machine(*, pinned: bool, load_before: str) -> str:
-    """Say where the figures come from: CPUs, Python, load generator, placement, load."""
-    generator = "wrk" if use_wrk() else "aiohttp (install wrk for better figures)"
-    placement = "bridge pinned to CPU 0, the rest to CPU 1" if pinned else "nothing pinned"
-    return (
-        f"Alexa Bridge benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"load by {generator}; {placement}; load average before/after {load_before} / "
-        f"{os.getloadavg()[0]:.2f}"
-    )
+async def measure_relays(
+    args: argparse.Namespace, target: Target, nginx: Nginx | None, urls: dict[str, str]
+) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+    """Relay one fast stream, then 10/50/100 real-time streams: the bridge, then nginx, in turn."""
+    core = target.bridge_core
+    relays: list[tuple[str, tuple[int, ...], str, str]] = [
+        ("bridge", (target.bridge_pid,), urls["bridge_fast"], urls["bridge_paced"])
+    ]
+    if nginx is not None:
+        relays.append(("nginx", nginx.pids, urls["nginx_fast"], urls["nginx_paced"]))
+    one = {
+        name: await streams(fast, 1, args.stream_seconds, pids=pids, core=core)
+        for name, pids, fast, _ in relays
+    }
+    many: dict[int, dict[str, Any]] = {}
+    for count in STREAM_COUNTS:
+        many[count] = {
+            name: await streams(paced, count, args.window, pids=pids, core=core)
+            for name, pids, _, paced in relays
+        }
+    return one, many
 
 
-async def run(args: argparse.Namespace) -> int:
+async def start_nginx(setup: Setup, paced_path: str, *, pinned: bool) -> Nginx | None:
+    """Start nginx in front of the fake MA (pinned like the bridge), or None if not installed."""
+    if nginx_binary() is None:
+        print("nginx is not installed (apt-get install nginx-light): no yardstick", file=sys.stderr)
+        return None
+    nginx = Nginx(setup.work, setup.ports["nginx"], setup.ports["fake_ma"])
+    await nginx.start(paced_path)
+    if pinned:
+        for pid in nginx.pids:
+            pin(pid, 0)
+    return nginx
+
+
+async def time_starts(setup: Setup, starts: int) -> tuple[Service, list[float]]:
+    """Start the bridge `starts` times (the last one stays up); return it and each start-up time."""
+    startups = []
+    for _ in range(starts - 1):
+        spare = setup.bridge()
+        startups.append(await spare.start(*setup.health_urls()))
+        await spare.stop()
+    bridge = setup.bridge()
+    startups.append(await bridge.start(*setup.health_urls()))
+    return bridge, startups
+
+
+def log_problems(log: Path) -> list[str]:
+    """Return the bridge log's warnings, errors and tracebacks."""
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    return [line for line in lines if any(mark in line for mark in LOG_PROBLEMS)]
+
+
+async def run(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one straight sequence of phases
     """Start the fakes and the bridge, run every phase, print the table."""
     load_before = f"{os.getloadavg()[0]:.2f}"
     pinned = not args.no_pin and pin(0, 1)  # this process, the fakes and the load: CPU 1
@@ -164,105 +170,105 @@ async def run(args: argparse.Namespace) -> int:
         await cert_host.start(work)
         cert_url = cert_host.publish_leaf("echo-api-cert-12.pem", leaf)
         (work / "ca.pem").write_bytes(pki.root.pem)
-        ports = {name: free_port() for name in ("ma", "public", "panel", "fake_ma")}
+        names = ("ma", "public", "panel", "fake_ma", "fake_ma_ws", "nginx")
+        ports = {name: free_port() for name in names}
         options = {
             "ma_api_port": ports["ma"],
             "public_port": ports["public"],
             "panel_port": ports["panel"],
             "skill_id": alexa.TEST_SKILL_ID,
             "public_url": PUBLIC_URL,
+            "ma_url": f"http://127.0.0.1:{ports['fake_ma_ws']}",
             "log_level": args.log_level,
         }
         (work / "options.json").write_text(json.dumps(options))
         env = {**os.environ, "SSL_CERT_FILE": str(work / "ca.pem")}
+        setup = Setup(work, ports, env, cert_host.port)
+        players = [d.rpartition(".")[2] for d in (FAST_DEVICE, PACED_DEVICE, *SOAK_DEVICES)]
         fake_ma = Service(
-            "fake_ma", ["-m", "bench.fake_ma", "--port", str(ports["fake_ma"])], work, env
-        )
-        bridge = Service(
-            "bridge",
+            "fake_ma",
             [
-                *("-m", "bench.launcher", "--data-dir", str(work / "data")),
-                *("--options", str(work / "options.json"), "--cert-port", str(cert_host.port)),
+                *("-m", "bench.fake_ma", "--port", str(ports["fake_ma"])),
+                *("--ws-port", str(ports["fake_ma_ws"])),
+                *(arg for player in players for arg in ("--player", player)),
             ],
             work,
             env,
         )
         ma_base = f"http://127.0.0.1:{ports['fake_ma']}"
-        urls = {
-            "ma": f"http://127.0.0.1:{ports['ma']}",
-            "public": f"http://127.0.0.1:{ports['public']}",
-        }
+        ma_api, public = (f"http://127.0.0.1:{ports[name]}" for name in ("ma", "public"))
+        fast_path = "/flow/s/fast/item.mp3"
+        paced_path = f"/flow/s/paced/item.mp3?rate={STREAM_RATE}"
+        bridge: Service | None = None
+        nginx: Nginx | None = None
         try:
             await fake_ma.start(f"{ma_base}/status/200/ready")
-            await bridge.start(f"{urls['public']}/health")
+            bridge, startups = await time_starts(setup, args.starts)
             if pinned:
                 pin(bridge.pid, 0)
+            await asyncio.sleep(args.settle)
             rss_idle = rss_mib(bridge.pid)
-            target = Target(urls["public"], bridge.pid, 0 if pinned else None, cert_url, leaf, work)
+            nginx = await start_nginx(setup, paced_path, pinned=pinned)
+            target = Target(public, bridge.pid, 0 if pinned else None, cert_url, leaf, work)
             async with aiohttp.ClientSession() as client:
-                fast = await relay_url(
-                    client, urls["ma"], target, f"{ma_base}/flow/s/fast/item.mp3", FAST_DEVICE
+                urls = {
+                    "bridge_fast": await relay_url(
+                        client, ma_api, target, ma_base + fast_path, FAST_DEVICE
+                    ),
+                    "bridge_paced": await relay_url(
+                        client, ma_api, target, ma_base + paced_path, PACED_DEVICE
+                    ),
+                }
+                for device in SOAK_DEVICES:  # a slot for each Echo of the load phase
+                    await relay_url(client, ma_api, target, ma_base + paced_path, device)
+            if nginx is not None:
+                urls["nginx_fast"], urls["nginx_paced"] = (
+                    nginx.url + path for path in (fast_path, paced_path)
                 )
-                paced = await relay_url(
-                    client,
-                    urls["ma"],
+            requests = await measure_requests(args, target)
+            one, relays = await measure_relays(args, target, nginx, urls)
+            soaked = None
+            if args.soak > 0:
+                soaked = await soak(
                     target,
-                    f"{ma_base}/flow/s/paced/item.mp3?rate={STREAM_RATE}",
-                    PACED_DEVICE,
+                    urls["bridge_paced"],
+                    SOAK_DEVICES,
+                    seconds=args.soak,
+                    streams=args.soak_streams,
+                    requests=args.soak_requests,
                 )
-            await signed_requests(target, FAST_DEVICE, 1, 10)  # warm-up
-            pinned_singles = [
-                await signed_requests(target, FAST_DEVICE, args.seconds_c1, 1)
-                for _ in range(args.repeat)
-            ]
-            unpin(bridge.pid)  # latency: let the kernel place the bridge and wrk
-            free = dataclasses.replace(target, bridge_core=None)
-            singles = [
-                await signed_requests(free, FAST_DEVICE, args.seconds_c1, 1)
-                for _ in range(args.repeat)
-            ]
-            if pinned:
-                pin(0, 1)
-                pin(bridge.pid, 0)
-            manys = [
-                await signed_requests(target, FAST_DEVICE, args.seconds_c50, 50)
-                for _ in range(args.repeat)
-            ]
-            one = await streams(target, fast, 1, args.stream_seconds)
-            fifty = await streams(target, paced, 50, args.window)
+                soaked["seconds"] = args.soak
         finally:
-            await bridge.stop()
+            if nginx is not None:
+                await nginx.stop()
+            if bridge is not None:
+                await bridge.stop()
             await fake_ma.stop()
             await cert_host.close()
-    header = describe_machine(pinned=pinned, load_before=load_before)
-    rows = build_rows(
-        args,
-        {"singles": singles, "pinned_singles": pinned_singles, "manys": manys},
-        {"one": one, "fifty": fifty},
-        rss_idle,
-    )
-    print_table(rows, header)
-    print(
-        f"\nRequest phases ran {args.repeat} times each; the table shows the best run (lowest"
-        " p99, highest rate), since other processes on a shared machine only make runs worse."
-    )
+        problems = log_problems(work / "bridge.log")
+    figures = Figures(startups, rss_idle, requests, one, relays, args.window, soaked, problems)
+    rows = build_rows(figures)
+    print_table(rows, describe_machine(pinned=pinned, load_before=load_before))
+    print_notes(figures, args.repeat)
     return 0 if all(r[4] != "FAIL" for r in rows) else 1
 
 
 def main() -> int:
     """Parse the command line and run the benchmark."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument(
-        "--seconds-c1", type=float, default=4.0, help="signed requests, 1 at a time"
-    )
-    parser.add_argument(
-        "--seconds-c50", type=float, default=5.0, help="signed requests, 50 at a time"
-    )
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each request phase")
-    parser.add_argument("--stream-seconds", type=float, default=5.0)
-    parser.add_argument("--window", type=float, default=20.0, help="seconds of 50 streams")
-    parser.add_argument("--no-pin", action="store_true", help="let the kernel place processes")
-    parser.add_argument("--log-level", default="info", help="the bridge's log_level option")
+    add = parser.add_argument
+    add("--seconds-c1", type=float, default=4.0, help="signed requests, 1 and 10 at a time")
+    add("--seconds-c50", type=float, default=5.0, help="signed requests, 50 at a time")
+    add("--repeat", type=int, default=3, help="runs of each request phase")
+    add("--starts", type=int, default=5, help="bridge starts timed (the median is shown)")
+    add("--settle", type=float, default=3.0, help="seconds after start before idle RSS")
+    add("--stream-seconds", type=float, default=5.0, help="seconds of one fast stream")
+    add("--window", type=float, default=10.0, help="seconds of 10/50/100 real-time streams")
+    add("--soak", type=float, default=60.0, help="seconds of the load phase (0: skip it)")
+    add("--soak-streams", type=int, default=100, help="real-time relays during the load phase")
+    add("--soak-requests", type=int, default=1000, help="skill requests during the load phase")
+    add("--no-pin", action="store_true", help="let the kernel place processes")
+    add("--log-level", default="info", help="the bridge's log_level option")
     return asyncio.run(run(parser.parse_args()))
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
+from http import HTTPStatus
 import json
 from pathlib import Path
 import shutil
@@ -76,7 +78,7 @@ async def signed_requests(
         args = [sys.executable, "-m", "bench.load", "skill", "--url", url]
         args += ["--bodies", str(bodies), "--cert-url", target.cert_url]
         args += ["--seconds", str(seconds), "--concurrency", str(concurrency)]
-    window = CpuWindow(target.bridge_pid, target.bridge_core)
+    window = CpuWindow((target.bridge_pid,), target.bridge_core)
     window.start()
     output = await _run(args)
     cpu = window.stop()
@@ -92,20 +94,18 @@ async def signed_requests(
 
 
 async def streams(
-    target: Target, url: str, count: int, seconds: float, settle: float = 1.0
+    url: str,
+    count: int,
+    seconds: float,
+    *,
+    pids: Sequence[int],
+    core: int | None,
+    settle: float = 1.0,
 ) -> dict[str, float]:
-    """Read `count` relayed streams for a while; return throughput, CPU share and RSS."""
+    """Read `count` streams through a relay for a while; return throughput, its CPU and RSS."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.load",
-        "streams",
-        "--url",
-        url,
-        "--count",
-        str(count),
-        "--seconds",
-        str(seconds + settle + 1.0),
+        *(sys.executable, "-m", "bench.load", "streams", "--url", url),
+        *("--count", str(count), "--seconds", str(seconds + settle + 1.0)),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
     )
@@ -117,18 +117,18 @@ async def streams(
             if line.strip() != b"connected":
                 raise RuntimeError("stream clients did not connect")
             await asyncio.sleep(settle)
-            window = CpuWindow(target.bridge_pid, target.bridge_core)
+            window = CpuWindow(pids, core)
             window.start()
             await asyncio.sleep(seconds)
             cpu = window.stop()
-            rss = rss_mib(target.bridge_pid)
+            rss = rss_mib(*pids)
             result = json.loads(await process.stdout.readline())
             await process.wait()
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
-    if any(status != 200 for status in result["statuses"]):
+    if any(status != HTTPStatus.OK for status in result["statuses"]):
         raise RuntimeError(f"relay answered {result['statuses']}")
     per_stream = [received / result["duration_s"] for received in result["bytes"]]
     return {

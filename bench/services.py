@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from http import HTTPStatus
 import os
 from pathlib import Path
 import signal
@@ -18,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 READY_TIMEOUT = 20.0
 STOP_TIMEOUT = 6.0
+SCHEDSTAT = Path("/proc/self/schedstat").exists()
+POLL_INTERVAL = 0.01
 
 
 def free_port() -> int:
@@ -27,18 +30,40 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def cpu_seconds(pid: int) -> float:
-    """Return user + system CPU time of a process from /proc/<pid>/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15)
+def _task_cpu_ns(pid: int) -> int:
+    """Return the CPU time of a process's live threads in ns, from /proc/<pid>/task/*/schedstat."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # the thread ended between listing and reading
+    return total
 
 
-def rss_mib(pid: int) -> float:
-    """Return a process's resident set size in MiB from /proc/<pid>/status."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def cpu_seconds(*pids: int) -> float:
+    """Return the CPU time used by processes, in seconds.
+
+    /proc/<pid>/task/*/schedstat counts in nanoseconds; /proc/<pid>/stat (utime + stime)
+    counts in clock ticks (10 ms), too coarse for a proxy that uses a few ms per second.
+    """
+    if SCHEDSTAT:
+        return sum(_task_cpu_ns(pid) for pid in pids) / 1e9
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / CLOCK_TICKS
+
+
+def rss_mib(*pids: int) -> float:
+    """Return the resident set size of processes (summed) in MiB from /proc/<pid>/status."""
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
 
 
 def core_busy_seconds(core: int) -> float:
@@ -53,9 +78,9 @@ def core_busy_seconds(core: int) -> float:
 
 @dataclass
 class CpuWindow:
-    """CPU use of one process, and of its core by everything else, over a window."""
+    """CPU use of some processes, and of their core by everything else, over a window."""
 
-    pid: int
+    pids: Sequence[int]
     core: int | None = 0
     cpu: float = 0.0
     busy: float = 0.0
@@ -64,14 +89,14 @@ class CpuWindow:
 
     def start(self) -> None:
         """Take the first sample."""
-        self.cpu, self.wall = cpu_seconds(self.pid), time.monotonic()
+        self.cpu, self.wall = cpu_seconds(*self.pids), time.monotonic()
         if self.core is not None:
             self.busy = core_busy_seconds(self.core)
 
     def stop(self) -> float:
-        """Return the process's share of one core since `start()`; keep the others' share."""
+        """Return the processes' share of one core since `start()`; keep the others' share."""
         wall = time.monotonic() - self.wall
-        used = cpu_seconds(self.pid) - self.cpu
+        used = cpu_seconds(*self.pids) - self.cpu
         if self.core is None:
             self.others = float("nan")  # not pinned: no one core to account for
         else:
@@ -114,8 +139,9 @@ class Service:
             raise RuntimeError(f"{self.name} is not running")
         return self.process.pid
 
-    async def start(self, ready_url: str) -> None:
-        """Start the process and wait until `ready_url` answers."""
+    async def start(self, *ready_urls: str) -> float:
+        """Start the process; return the seconds until every URL in `ready_urls` answers 200."""
+        began = time.perf_counter()
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             *self.args,
@@ -127,18 +153,20 @@ class Service:
         )
         # A pipe, as under the Supervisor: a log file would let disk stalls reach the bridge.
         self._drain = asyncio.get_running_loop().create_task(self._drain_output())
-        deadline = time.monotonic() + READY_TIMEOUT
+        waiting = set(ready_urls)
+        deadline = began + READY_TIMEOUT
         async with aiohttp.ClientSession() as session:
-            while time.monotonic() < deadline:
-                if self.process.returncode is not None:
-                    break
-                try:
-                    async with session.get(ready_url) as resp:
-                        if resp.status < 500:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
+            while time.perf_counter() < deadline and self.process.returncode is None:
+                for url in sorted(waiting):
+                    try:
+                        async with session.get(url) as resp:
+                            if resp.status == HTTPStatus.OK:
+                                waiting.discard(url)
+                    except aiohttp.ClientError:
+                        pass
+                if not waiting:
+                    return time.perf_counter() - began
+                await asyncio.sleep(POLL_INTERVAL)
         await self.stop()
         raise RuntimeError(f"{self.name} did not start:\n{self.log.read_text()}")
 
