@@ -166,6 +166,11 @@ async def test_build_failure_messages_reach_the_panel(dev: Dev) -> None:
         assert resp.status == 200
         assert "attachment" in resp.headers["Content-Disposition"]
         assert message in await resp.text()
+    # Home Assistant's integration reads the same failure from the status API (a Repair).
+    async with dev.bridge.client.get(f"{dev.bridge.ma}/api/status") as resp:
+        status = await resp.json()
+    assert status["repairs"]["skill_build_failed"] is True
+    assert status["skill"]["provisioning"]["builds"] == {"de-DE": "FAILED", "en-US": "SUCCEEDED"}
 
 
 async def test_429_and_500_are_retried_with_backoff(dev: Dev) -> None:

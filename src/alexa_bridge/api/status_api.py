@@ -84,8 +84,30 @@ def _skill(core: BridgeCore) -> SkillStatus:
         state=state,
         skill_id_known=core.skill_id is not None,
         provisioned=state == SkillState.PROVISIONED,
-        provisioning=None,  # SMAPI provisioning fills this in once it reports its state
+        provisioning=_last_run(core),
     )
+
+
+def _last_run(core: BridgeCore) -> dict[str, Any] | None:
+    """Summarise the last provisioning run: state, failing step and each locale's build."""
+    run = core.provisioning.last_run
+    if run is None:
+        return None
+    return {
+        "state": run["state"],
+        "finished": run["finished"],
+        "step": run["step"],
+        "message": run["message"],
+        "builds": {locale: build.get("status") for locale, build in run["builds"].items()},
+    }
+
+
+def _build_failed(core: BridgeCore) -> bool | None:
+    """Return whether the last run's build failed in some locale (None before any run)."""
+    run = core.provisioning.last_run
+    if run is None:
+        return None
+    return any(build.get("status") == "FAILED" for build in run["builds"].values())
 
 
 def _public(core: BridgeCore) -> PublicStatus:
@@ -185,7 +207,7 @@ async def build_status(core: BridgeCore) -> StatusDocument:
         ],
         repairs=RepairsStatus(
             amazon_session_expired=account.status in (AccountStatus.EXPIRED, AccountStatus.ERROR),
-            skill_build_failed=None,  # known once SMAPI provisioning reports build results
+            skill_build_failed=_build_failed(core),
             public_address_unreachable=public.check is not None and not public.check.ok,
         ),
         home_assistant=None if link is None else _home_assistant(link),

@@ -24,7 +24,7 @@ class SkillState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SkillStatus:
-    """The skill's state; `provisioning` stays null until SMAPI provisioning reports."""
+    """The skill's state; `provisioning` summarises the last run (null before the first)."""
 
     state: SkillState
     skill_id_known: bool
