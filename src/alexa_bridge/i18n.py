@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 import json
@@ -57,8 +58,8 @@ class PanelStrings:
         return Translator(FALLBACK, self.english(), self.english())
 
 
-def _preferences(header: str) -> list[str]:
-    """Return primary language codes from an Accept-Language header, best first."""
+def preferred_tags(header: str) -> list[str]:
+    """Return the language tags of an Accept-Language header (e.g. "de-AT"), best first."""
     weighted: list[tuple[float, int, str]] = []
     for index, part in enumerate(header.split(",")):
         tag, _, params = part.strip().partition(";")
@@ -70,5 +71,29 @@ def _preferences(header: str) -> list[str]:
                 quality = float(params.strip()[2:])
             except ValueError:
                 quality = 0.0
-        weighted.append((-quality, index, tag.split("-")[0].lower()))
-    return [language for _, _, language in sorted(weighted)]
+        weighted.append((-quality, index, tag))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def _preferences(header: str) -> list[str]:
+    """Return primary language codes from an Accept-Language header, best first."""
+    return [tag.split("-")[0].lower() for tag in preferred_tags(header)]
+
+
+def suggest_locale(header: str | None, available: Sequence[str], fallback: str) -> str:
+    """Pick the skill locale closest to the browser's languages (region first, then language)."""
+    tags = preferred_tags(header or "")
+    by_lower = {code.lower(): code for code in available}
+    for tag in tags:
+        if tag.lower() in by_lower:
+            return by_lower[tag.lower()]
+        language = tag.split("-")[0].lower()
+        same_language = [code for code in available if code.lower().startswith(f"{language}-")]
+        if same_language:
+            # The language's home region (fr-FR, de-DE), else the configured one, else any.
+            home = f"{language}-{language.upper()}"
+            for choice in (home, fallback):
+                if choice in same_language:
+                    return choice
+            return same_language[0]
+    return fallback

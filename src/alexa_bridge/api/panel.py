@@ -123,7 +123,7 @@ class APIPanel:
             skill_id=self.core.skill_id,
             skill_from_option=self.core.options.skill_id is not None,
             home_assistant=self._home_assistant_offer(),
-            **self.provisioning.context(),
+            **self.provisioning.context(request.headers.get("Accept-Language")),
             **extra,
         )
 

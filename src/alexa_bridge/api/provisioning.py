@@ -9,6 +9,7 @@ from aiohttp import web
 
 from ..const import SKILL_LOCALES
 from ..core import BridgeCore
+from ..i18n import suggest_locale
 from ..smapi.const import DEVELOPER_CONSOLE_URL, PASTE_RETURN_URL, CertificateType, DeveloperStatus
 from .sse import stream_events
 
@@ -44,9 +45,13 @@ class APIProvisioning:
             "self_test": self._self_test,
         }
 
-    def context(self) -> dict[str, Any]:
+    def context(self, accept_language: str | None) -> dict[str, Any]:
         """Return what the setup page shows for the developer and skill steps."""
         prov = self.core.provisioning
+        # Until the user has chosen, suggest the language of the person at the panel.
+        locales = prov.locales
+        if not prov.skill.data["locales"]:
+            locales = (suggest_locale(accept_language, SKILL_LOCALES, locales[0]),)
         dev = prov.developer
         check = prov.checks.last
         return {
@@ -57,7 +62,7 @@ class APIProvisioning:
             "dev_callback_url": prov.callback_url,
             "dev_paste_url": PASTE_RETURN_URL,
             "dev_console_url": DEVELOPER_CONSOLE_URL,
-            "skill_locales": prov.locales,
+            "skill_locales": locales,
             "all_locales": SKILL_LOCALES,
             "certificate_types": [kind.value for kind in CertificateType],
             "certificate_type": prov.certificate_type.value,
