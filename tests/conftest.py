@@ -9,8 +9,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from .fakes.amazon import FakeAmazon
 from .fakes.cert_host import FakeCertHost
 from .fakes.pki import TestPKI
+from .fakes.supervisor import TOKEN as SUPERVISOR_TOKEN, FakeSupervisor
 from .harness import RunningBridge, start_bridge, stop_bridge
 
 BridgeFactory = Callable[..., Awaitable[RunningBridge]]
@@ -81,3 +83,23 @@ async def bridge_factory_fixture(
 async def bridge_fixture(bridge_factory: BridgeFactory) -> RunningBridge:
     """Start one bridge with default test options."""
     return await bridge_factory()
+
+
+@pytest.fixture(name="amazon")
+async def amazon_fixture(pki: TestPKI, tmp_path: Path) -> AsyncIterator[FakeAmazon]:
+    """Run the fake Amazon over TLS."""
+    fake = FakeAmazon(pki)
+    await fake.start(tmp_path)
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture(name="supervisor")
+async def supervisor_fixture(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeSupervisor]:
+    """Run the fake Supervisor and point the environment at it, as the Supervisor does."""
+    fake = FakeSupervisor()
+    await fake.start()
+    monkeypatch.setenv("SUPERVISOR_API", fake.url)
+    monkeypatch.setenv("SUPERVISOR_TOKEN", SUPERVISOR_TOKEN)
+    yield fake
+    await fake.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 import logging
 from pathlib import Path
 
@@ -20,17 +19,6 @@ from .fakes.supervisor import TOKEN, FakeSupervisor
 from .harness import RunningBridge, bridge_options, stop_bridge
 
 LOGGER = "alexa_bridge.discovery"
-
-
-@pytest.fixture(name="supervisor")
-async def supervisor_fixture(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeSupervisor]:
-    """Run the fake Supervisor and point the environment at it, as the Supervisor does."""
-    fake = FakeSupervisor()
-    await fake.start()
-    monkeypatch.setenv("SUPERVISOR_API", fake.url)
-    monkeypatch.setenv("SUPERVISOR_TOKEN", TOKEN)
-    yield fake
-    await fake.close()
 
 
 async def _posted(fake: FakeSupervisor) -> None:

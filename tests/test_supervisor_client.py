@@ -22,17 +22,6 @@ from alexa_bridge.models.supervisor import AddonInfo, DiscoveryConfig
 from .fakes.supervisor import FORBIDDEN_SERVICE, INGRESS_TOKEN, TOKEN, FakeSupervisor
 
 
-@pytest.fixture(name="supervisor")
-async def supervisor_fixture(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeSupervisor]:
-    """Run the fake Supervisor and point the environment at it."""
-    fake = FakeSupervisor()
-    await fake.start()
-    monkeypatch.setenv("SUPERVISOR_API", fake.url)
-    monkeypatch.setenv("SUPERVISOR_TOKEN", TOKEN)
-    yield fake
-    await fake.close()
-
-
 @pytest.fixture(name="session")
 async def session_fixture() -> AsyncIterator[aiohttp.ClientSession]:
     """Return the session the client is given."""

@@ -161,36 +161,32 @@ class SkillView(_ForwardView):
             raise web.HTTPBadGateway from None
 
 
-class StreamView(_ForwardView):
+class _RelayView(_ForwardView):
+    """A relay route of the bridge's public listener: GET and HEAD, passed through as they are."""
+
+    async def get(self, request: web.Request, token: str) -> web.StreamResponse:  # noqa: ARG002
+        """Relay the body."""
+        return await self._relay(request)
+
+    async def head(self, request: web.Request, token: str) -> web.StreamResponse:  # noqa: ARG002
+        """Relay the headers only."""
+        return await self._relay(request)
+
+
+class StreamView(_RelayView):
     """GET/HEAD /api/alexa_bridge/stream/<token>.mp3: the stream relay, Range passed."""
 
     url = VIEW_PREFIX + "/stream/{token:[A-Za-z0-9_-]{16,64}}.mp3"
     name = "api:alexa_bridge:stream"
     upstream_path = "/stream/{token}.mp3"
 
-    async def get(self, request: web.Request, token: str) -> web.StreamResponse:  # noqa: ARG002
-        """Relay the stream."""
-        return await self._relay(request)
 
-    async def head(self, request: web.Request, token: str) -> web.StreamResponse:  # noqa: ARG002
-        """Relay the stream's headers only."""
-        return await self._relay(request)
-
-
-class ImageView(_ForwardView):
+class ImageView(_RelayView):
     """GET/HEAD /api/alexa_bridge/image/<token>: the cover art relay."""
 
     url = VIEW_PREFIX + "/image/{token:[A-Za-z0-9_-]{16,64}}"
     name = "api:alexa_bridge:image"
     upstream_path = "/image/{token}"
-
-    async def get(self, request: web.Request, token: str) -> web.StreamResponse:  # noqa: ARG002
-        """Relay the image."""
-        return await self._relay(request)
-
-    async def head(self, request: web.Request, token: str) -> web.StreamResponse:  # noqa: ARG002
-        """Relay the image's headers only."""
-        return await self._relay(request)
 
 
 class HealthView(_ForwardView):

@@ -14,7 +14,6 @@ from alexa_bridge.core import BridgeCore
 from alexa_bridge.options import validate_options
 
 from ..fakes.amazon import FakeAmazon
-from ..fakes.pki import TestPKI
 from ..harness import bridge_options
 
 
@@ -34,15 +33,6 @@ class FakeClock:
         self.sleeps.append(seconds)
         self.now += seconds
         await asyncio.sleep(0)
-
-
-@pytest.fixture(name="amazon")
-async def amazon_fixture(pki: TestPKI, tmp_path: Path) -> AsyncIterator[FakeAmazon]:
-    """Run the fake Amazon."""
-    fake = FakeAmazon(pki)
-    await fake.start(tmp_path)
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture(name="core")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 import json
 import logging
 from pathlib import Path
@@ -19,7 +18,6 @@ from alexa_bridge.helpers.files import write_json_atomic
 from ..conftest import BridgeFactory
 from ..fakes import alexa
 from ..fakes.amazon import HOSTS as AMAZON_HOSTS, FakeAmazon
-from ..fakes.pki import TestPKI
 from ..harness import RunningBridge
 from ..test_process import _start
 
@@ -173,15 +171,6 @@ async def _wait_for_slots(data_dir: Path) -> None:
 
 
 # ---- Amazon's tokens and cookies, and signed Alexa requests, in process at debug -----------
-
-
-@pytest.fixture(name="amazon")
-async def amazon_fixture(pki: TestPKI, tmp_path: Path) -> AsyncIterator[FakeAmazon]:
-    """Run the fake Amazon."""
-    fake = FakeAmazon(pki)
-    await fake.start(tmp_path)
-    yield fake
-    await fake.close()
 
 
 def _amazon_secrets(bridge: RunningBridge, amazon: FakeAmazon) -> dict[str, str]:

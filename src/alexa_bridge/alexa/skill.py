@@ -18,7 +18,6 @@ from .pages import PageCommand, ScreenPage, ScreenPages
 _LOGGER = logging.getLogger(__name__)
 
 INTENT_PLAY = "PlayAudio"
-INTENTS_STOP = frozenset({"AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"})
 INTENTS_NOT_AVAILABLE = frozenset({"AMAZON.RepeatIntent"})
 # Spoken transport intents and the Echo's buttons that Music Assistant carries out.
 TRANSPORT_INTENTS = {
@@ -34,11 +33,11 @@ TRANSPORT_BUTTONS = {
     "PlaybackController.NextCommandIssued": Transport.NEXT,
     "PlaybackController.PreviousCommandIssued": Transport.PREVIOUS,
 }
-STOP_REPORTS = {
+# Spoken intents that stop the Echo, and what they tell Music Assistant.
+STOP_INTENTS = {
     "AMAZON.PauseIntent": Transport.PAUSE,
     "AMAZON.StopIntent": Transport.STOP,
     "AMAZON.CancelIntent": Transport.STOP,
-    "PlaybackController.PauseCommandIssued": Transport.PAUSE,
 }
 OUTCOME_SPEECH = {
     TransportOutcome.NOT_PAIRED: "not_paired",
@@ -140,7 +139,7 @@ class SkillHandler:
             return self._say(req, "not_available")
         if intent in TRANSPORT_INTENTS:
             return await self._forward(req, TRANSPORT_INTENTS[intent], spoken=True)
-        if intent not in INTENTS_STOP | {INTENT_PLAY, "AMAZON.ResumeIntent"}:
+        if intent not in STOP_INTENTS.keys() | {INTENT_PLAY, "AMAZON.ResumeIntent"}:
             return self._say(req, "fallback")
         if not req.supports_audio:
             return self._say(req, "device_not_supported")
@@ -149,7 +148,7 @@ class SkillHandler:
         if intent == "AMAZON.ResumeIntent":
             self._report(req, Transport.RESUME)
             return self._with_page(req, self._resume(req, spoken=True))
-        self._report(req, STOP_REPORTS[intent])
+        self._report(req, STOP_INTENTS[intent])
         return self._stop(req)
 
     def _start(self, req: AlexaRequest) -> dict[str, Any]:
