@@ -10,8 +10,8 @@ from typing import Any
 import aiohttp
 
 from alexa_bridge.bridge import Bridge
+from alexa_bridge.config.options import validate_options
 from alexa_bridge.core import BridgeCore
-from alexa_bridge.options import validate_options
 
 from .fakes import alexa
 from .fakes.cert_host import FakeCertHost

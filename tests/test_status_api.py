@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from alexa_bridge.public_address import PublicCheck
+from alexa_bridge.panel.public_address import PublicCheck
 
 from .conftest import BridgeFactory
 from .fakes import alexa

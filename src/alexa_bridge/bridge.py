@@ -7,7 +7,7 @@ import logging
 import signal
 
 from .core import BridgeCore
-from .listeners import Listeners
+from .server.listeners import Listeners
 
 _LOGGER = logging.getLogger(__name__)
 

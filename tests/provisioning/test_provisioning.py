@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
+from alexa_bridge.panel.wizard import StepId, StepState, checklist
 from alexa_bridge.smapi.const import DeveloperStatus
-from alexa_bridge.smapi.provision import RunResult
-from alexa_bridge.wizard import StepId, StepState, checklist
+from alexa_bridge.smapi.skill_sync import RunResult
 
 from ..fakes import alexa
 from .conftest import PUBLIC_URL, Dev

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from .amazon import AccountStatus
-from .smapi.const import DeveloperStatus, RunState
-from .testplay import TestStage
+from ..amazon import AccountStatus
+from ..playback.test_play import TestStage
+from ..smapi.const import DeveloperStatus, RunState
 
 if TYPE_CHECKING:
-    from .core import BridgeCore
+    from ..core import BridgeCore
     from .public_address import PublicCheck
 
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
 
+from ..config.validate import public_url as validate_public_url
 from ..const import SKILL_LOCALES
-from ..validate import public_url as validate_public_url
 from .checks import SkillChecks
 from .const import (
     CALLBACK_PATH,
@@ -25,10 +25,10 @@ from .errors import DeveloperAuthError, ProvisioningError, ProvisioningInputErro
 from .manifest import SkillChoices, build_manifest, fingerprint
 from .oauth import DeveloperAuthorization, PendingAuthorization, exchange_code, parse_pasted
 from .progress import Level, ProgressLog
-from .provision import Provisioner, RunResult
+from .sdk_client import Credentials, Sleep, SmapiClient
 from .selftest import SelfTest, SelfTestResult
+from .skill_sync import Provisioner, RunResult
 from .store import DeveloperStore, SkillStore
-from .transport import Credentials, Sleep, SmapiClient
 
 if TYPE_CHECKING:
     from ..core import BridgeCore

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import voluptuous as vol
 
-from .const import (
+from ..const import (
     DEFAULT_CERTFILE,
     DEFAULT_KEYFILE,
     DEFAULT_LOCALE,

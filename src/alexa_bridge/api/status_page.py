@@ -6,15 +6,15 @@ from dataclasses import dataclass
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from ..activity import ActivityKind
 from ..amazon import AccountStatus
 from ..const import SKILL_PATH
+from ..panel.activity import ActivityKind
+from ..panel.wizard import StepState
 from ..smapi.const import DeveloperStatus
-from ..wizard import StepState
 
 if TYPE_CHECKING:
     from ..core import BridgeCore
-    from ..i18n import Translator
+    from ..panel.strings import Translator
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 import voluptuous as vol
 
-from .const import (
+from ..const import (
     ENV_PREFIX,
     LOOPBACK_HOSTS,
     OPT_API_PASSWORD,
@@ -33,7 +33,7 @@ from .const import (
     OPT_SSL,
     SSL_DIR,
 )
-from .exceptions import OptionsError
+from ..exceptions import OptionsError
 from .validate import SCHEMA_ALL_OPTIONS
 
 SECRET_OPTIONS = frozenset({OPT_API_PASSWORD, OPT_MA_TOKEN})

@@ -6,11 +6,11 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .const import VERSION
-from .options import SECRET_OPTIONS
+from ..config.options import SECRET_OPTIONS
+from ..const import VERSION
 
 if TYPE_CHECKING:
-    from .core import BridgeCore
+    from ..core import BridgeCore
 
 REDACTED = "**redacted**"
 IDENTIFYING_OPTIONS = frozenset({"api_username"})

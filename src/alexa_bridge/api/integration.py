@@ -17,10 +17,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 import voluptuous as vol
 
-from ..activity import ActivityKind
 from ..amazon import AccountStatus
 from ..exceptions import APINotFound, APIUnavailable
-from ..home_assistant import HomeAssistantLink
 from ..models.status import (
     HOME_ASSISTANT_PREFIX,
     STATUS_SCHEMA,
@@ -36,6 +34,8 @@ from ..models.status import (
     SkillStatus,
     StatusDocument,
 )
+from ..panel.activity import ActivityKind
+from ..panel.home_assistant import HomeAssistantLink
 from .utils import read_json
 
 if TYPE_CHECKING:

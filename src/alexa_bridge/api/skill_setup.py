@@ -9,7 +9,7 @@ from aiohttp import web
 
 from ..const import SKILL_LOCALES
 from ..core import BridgeCore
-from ..i18n import suggest_locale
+from ..panel.strings import suggest_locale
 from ..smapi.const import DEVELOPER_CONSOLE_URL, PASTE_RETURN_URL, CertificateType, DeveloperStatus
 from .sse import stream_events
 

@@ -19,7 +19,7 @@ from .manifest import (
     skill_name_matches,
 )
 from .progress import Level, ProgressLog
-from .transport import Sleep, SmapiClient
+from .sdk_client import Sleep, SmapiClient
 
 if TYPE_CHECKING:
     from ..core import BridgeCore
