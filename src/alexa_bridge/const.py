@@ -52,6 +52,8 @@ DEFAULT_MA_API_PORT: Final = 5000
 DEFAULT_PUBLIC_PORT: Final = 5001
 DEFAULT_PANEL_PORT: Final = 8099
 DEFAULT_LOCALE: Final = "en-US"
+# Home Assistant's language for the panel, copied by the panel from the frontend around it.
+PANEL_LANGUAGE_COOKIE: Final = "alexa_bridge_language"
 SHUTDOWN_TIMEOUT: Final = 4.0
 
 # Alexa skill endpoint.

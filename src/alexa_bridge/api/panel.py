@@ -16,7 +16,7 @@ import voluptuous as vol
 
 from ..amazon import DOMAINS, ENROLLMENT_DOMAINS, AccountStatus, AmazonInputError
 from ..config.validate import public_url
-from ..const import PACKAGE, VERSION
+from ..const import PACKAGE, PANEL_LANGUAGE_COOKIE, VERSION
 from ..core import BridgeCore
 from ..exceptions import APIError, APIForbidden, APINotFound
 from ..panel.activity import ActivityEntry
@@ -68,8 +68,10 @@ class APIPanel:
         self.provisioning = APIProvisioning(core)
 
     def _t(self, request: web.Request) -> Translator:
-        """Pick the panel language from the browser's preferences."""
-        return self.core.panel_strings.pick(request.headers.get("Accept-Language"))
+        """Pick the panel language: Home Assistant's (when known), else the browser's."""
+        return self.core.panel_strings.pick(
+            request.headers.get("Accept-Language"), request.cookies.get(PANEL_LANGUAGE_COOKIE)
+        )
 
     def _render(
         self, request: web.Request, template: str, page: str, status: int = 200, **extra: Any
@@ -79,6 +81,7 @@ class APIPanel:
         context = {
             "t": t,
             "csrf": self.core.csrf.token,
+            "language_cookie": PANEL_LANGUAGE_COOKIE,
             "user": request.headers.get(HEADER_USER),
             "version": VERSION,
             "current": page,

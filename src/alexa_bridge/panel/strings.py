@@ -1,4 +1,4 @@
-"""Panel strings per language: the browser's language picks the file, English fills gaps."""
+"""Panel strings per language: Home Assistant's or the browser's language picks the file."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class PanelStrings:
     """Every shipped panel language, loaded once."""
 
     def __init__(self) -> None:
-        """Load translations/<lang>.json for each shipped language."""
+        """Load translations/<lang>.json for each shipped language (e.g. de, pt-BR)."""
         folder = resources.files(PACKAGE) / "translations"
         self._languages: dict[str, dict[str, str]] = {}
         for entry in folder.iterdir():
@@ -42,6 +42,12 @@ class PanelStrings:
                 self._languages[entry.name[:-5]] = json.loads(entry.read_text("utf-8"))
         if FALLBACK not in self._languages:
             raise RuntimeError("the English panel strings are missing")
+        self._by_tag = {name.lower(): name for name in self._languages}
+        # A bare language ("pt") or another region ("nl-BE") gets that language's file:
+        # the one named after the language alone, else its only regional variant (pt-BR).
+        self._by_language: dict[str, str] = {}
+        for name in sorted(self._languages, key=lambda name: ("-" in name, name)):
+            self._by_language.setdefault(name.split("-")[0].lower(), name)
 
     @property
     def languages(self) -> list[str]:
@@ -52,10 +58,19 @@ class PanelStrings:
         """Return the complete English catalogue."""
         return self._languages[FALLBACK]
 
-    def pick(self, accept_language: str | None) -> Translator:
-        """Choose by the Accept-Language header's order of preference."""
-        for language in _preferences(accept_language or ""):
-            if language in self._languages:
+    def catalogue(self, language: str) -> dict[str, str]:
+        """Return one shipped language's strings as its file has them."""
+        return self._languages[language]
+
+    def match(self, tag: str) -> str | None:
+        """Return the shipped language for one language tag: its region first, then its language."""
+        tag = tag.strip().lower()
+        return self._by_tag.get(tag) or self._by_language.get(tag.split("-")[0])
+
+    def pick(self, accept_language: str | None, home_assistant: str | None = None) -> Translator:
+        """Choose by Home Assistant's language, then by the Accept-Language header's order."""
+        for tag in [home_assistant or "", *preferred_tags(accept_language or "")]:
+            if tag and (language := self.match(tag)):
                 return Translator(language, self._languages[language], self.english())
         return Translator(FALLBACK, self.english(), self.english())
 
@@ -75,11 +90,6 @@ def preferred_tags(header: str) -> list[str]:
                 quality = 0.0
         weighted.append((-quality, index, tag))
     return [tag for _, _, tag in sorted(weighted)]
-
-
-def _preferences(header: str) -> list[str]:
-    """Return primary language codes from an Accept-Language header, best first."""
-    return [tag.split("-")[0].lower() for tag in preferred_tags(header)]
 
 
 def suggest_locale(header: str | None, available: Sequence[str], fallback: str) -> str:

@@ -4,6 +4,23 @@
 "use strict";
 (() => {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+  // Inside Home Assistant the panel is a same-origin frame; Home Assistant's frontend
+  // puts the user's language on its <html lang>. Hand it to the server in a cookie
+  // scoped to the panel's prefix, and reload once when it changed (not if cookies are off).
+  const languageCookie = document.querySelector('meta[name="language-cookie"]')?.content;
+  let homeLanguage = "";
+  try {
+    if (window.parent !== window) homeLanguage = window.parent.document.documentElement.lang || "";
+  } catch (err) { homeLanguage = ""; }  // another origin's frame: nothing to read
+  if (languageCookie && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(homeLanguage)) {
+    const stored = () => document.cookie.split("; ").find((c) => c.startsWith(`${languageCookie}=`))?.split("=")[1];
+    if (stored() !== homeLanguage) {
+      const path = window.location.pathname.replace(/[^/]*$/, "");
+      document.cookie = `${languageCookie}=${homeLanguage}; path=${path}; max-age=31536000; samesite=strict`;
+      if (stored() === homeLanguage) window.location.reload();
+    }
+  }
   const showTimes = (root) => root.querySelectorAll("time[data-epoch]").forEach((el) => {
     const when = new Date(Number(el.dataset.epoch) * 1000);
     el.dateTime = when.toISOString();
