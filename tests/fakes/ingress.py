@@ -1,4 +1,8 @@
-"""A fake of Home Assistant's ingress: a path prefix, user headers, and streaming pass-through."""
+"""A fake of Home Assistant's ingress: a path prefix, user headers, and streaming pass-through.
+
+It also serves a stand-in for Home Assistant's frontend page around the panel: like the real
+one, it carries the user's language on <html lang> and frames the panel from the same origin.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from aiohttp import ClientSession, ClientTimeout, hdrs, web
 
 TOKEN = "TestIngressToken_abc123"
 PREFIX = f"/api/hassio_ingress/{TOKEN}"
+FRONTEND_PATH = "/hassio/ingress/local_alexa_bridge"
 USER_HEADERS = {
     "X-Remote-User-Id": "8a4d3f0c1b2e",
     "X-Remote-User-Name": "anna",
@@ -28,6 +33,7 @@ class FakeIngress:
         self.panel_url = panel_url
         self.paths: list[str] = []
         self.escaped: list[str] = []
+        self.frontend_language = "en"
         self._runner: web.AppRunner | None = None
         self._session: ClientSession | None = None
         self.port = 0
@@ -36,6 +42,21 @@ class FakeIngress:
     def url(self) -> str:
         """Return the panel's address as Home Assistant's frontend shows it."""
         return f"http://127.0.0.1:{self.port}{PREFIX}/"
+
+    @property
+    def frontend_url(self) -> str:
+        """Return the frontend page that frames the panel."""
+        return f"http://127.0.0.1:{self.port}{FRONTEND_PATH}"
+
+    async def _frontend(self, _request: web.Request) -> web.Response:
+        """Frame the panel the way Home Assistant's frontend does, in the user's language."""
+        return web.Response(
+            content_type="text/html",
+            text=(
+                f'<!doctype html><html lang="{self.frontend_language}"><body>'
+                f'<iframe title="Alexa Bridge" src="{PREFIX}/setup"></iframe></body></html>'
+            ),
+        )
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         """Pass a request through, streaming the answer (server-sent events included)."""
@@ -69,6 +90,7 @@ class FakeIngress:
         """Listen on a free loopback port."""
         self._session = ClientSession(timeout=ClientTimeout(total=None, sock_read=None))
         app = web.Application()
+        app.router.add_get(FRONTEND_PATH, self._frontend)
         app.router.add_route("*", "/{tail:.*}", self._forward)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
