@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -16,6 +17,7 @@ from ..harness import RunningBridge
 from .conftest import is_relative, parse
 
 PAGES = ["", "setup", "status", "devices", "activity"]
+AMAZON_LINK_HOSTS = {"developer.amazon.com", "www.amazon.com"}
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -30,6 +32,10 @@ async def test_pages_use_only_relative_urls(
     assert links.urls, "the page has no links at all"
     external = [u for u in links.urls if not is_relative(u)]
     assert external == [], external
+    # Links out of the panel go to Amazon only, in a new tab that cannot reach back.
+    for url, target, rel in links.outside:
+        assert urlsplit(url).hostname in AMAZON_LINK_HOSTS, url
+        assert (target, rel) == ("_blank", "noopener noreferrer"), url
     assert "Anna Example" in html
     for url in {u.split("#")[0] for u in links.urls if u.startswith("static/")}:
         async with bridge.client.get(f"{ingress.url}{url}") as resp:
@@ -121,8 +127,8 @@ async def test_public_address_unreachable_is_a_warning(
         async with bridge.client.get(f"{ingress.url}{location}") as resp:
             html = await resp.text()
         assert "Many routers do not loop back" in html
-        assert bridge.core.public_check is not None
-        assert not bridge.core.public_check.ok
+        assert bridge.core.public_address.check is not None
+        assert not bridge.core.public_address.check.ok
     finally:
         await ingress.close()
 
