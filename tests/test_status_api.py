@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-
 from .conftest import BridgeFactory
 from .fakes import alexa
 from .fakes.amazon import HOSTS as AMAZON_HOSTS, FakeAmazon
