@@ -165,9 +165,7 @@ async def test_panel_flow_over_http(dev: Dev) -> None:
         ) as resp:
             return resp.status, resp.headers.get("Location") or await resp.text()
 
-    status, body = await post(
-        {"action": "developer_start", "client_id": "x", "client_secret": "y"}
-    )
+    status, body = await post({"action": "developer_start", "client_id": "x", "client_secret": "y"})
     assert status == 400
     # The message sits at the client id field, which keeps what was typed.
     assert 'id="err-developer_start-client_id"' in body
@@ -179,8 +177,6 @@ async def test_panel_flow_over_http(dev: Dev) -> None:
     # One press saves the client and goes straight to Amazon's consent page.
     assert status == 303
     assert consent.startswith("https://www.amazon.com/ap/oa")
-    status, _ = await post(
-        {"action": "developer_paste", "answer": dev.smapi.approve(consent)}
-    )
+    status, _ = await post({"action": "developer_paste", "answer": dev.smapi.approve(consent)})
     assert status == 303
     assert dev.prov.developer.status == DeveloperStatus.AUTHORIZED
