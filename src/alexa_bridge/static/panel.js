@@ -31,8 +31,12 @@
   const invalid = document.querySelector('[aria-invalid="true"]');
   if (invalid) {
     invalid.closest("section")?.querySelector(":scope > details")?.setAttribute("open", "");
-    invalid.focus();
-    invalid.scrollIntoView({ block: "center" });
+    const focusInvalid = () => {
+      invalid.focus();
+      invalid.scrollIntoView({ block: "center" });
+    };
+    focusInvalid();
+    window.addEventListener("load", () => setTimeout(focusInvalid, 0));
   }
 
   // Copy buttons: the value next to them goes to the clipboard (also on plain http).
@@ -133,21 +137,21 @@
 
   // Forms that open Amazon in a new tab: this tab follows once the bridge has moved on.
   const state = () => getJson("provision/state");
+  // Load the setup page afresh at a step (or at the top, once a step is done and folds
+  // away). Never reload: this page may be the answer to a form, which must not be sent twice.
   const reloadAt = (anchor) => {
-    window.location.hash = anchor;
-    window.location.reload();
+    window.location.assign(`setup?t=${Date.now()}${anchor ? `#${anchor}` : ""}`);
   };
+  const shown = document.getElementById("checklist")?.dataset.state;
   document.querySelectorAll("form[data-opens-tab]").forEach((form) => {
     form.addEventListener("submit", () => {
-      state().then((before) => {
-        const key = JSON.stringify(before.data);
-        let tries = 0;
-        const wait = () => state().then((answer) => {
-          if (JSON.stringify(answer.data) !== key || ++tries > 40) reloadAt(`step-${form.dataset.opensTab}`);
-          else setTimeout(wait, 500);
-        }).catch(() => setTimeout(wait, 1000));
-        setTimeout(wait, 300);
-      }).catch(() => {});
+      const before = JSON.stringify(JSON.parse(shown || "null"));
+      let tries = 0;
+      const wait = () => state().then((answer) => {
+        if (JSON.stringify(answer.data) !== before || ++tries > 60) reloadAt(`step-${form.dataset.opensTab}`);
+        else setTimeout(wait, 500);
+      }).catch(() => setTimeout(wait, 1000));
+      setTimeout(wait, 300);
     });
   });
 
@@ -171,7 +175,7 @@
   // Developer authorization through the public callback: reload once Amazon came back.
   if (document.querySelector("[data-wait-developer]")) {
     const wait = () => state().then((answer) => {
-      if (answer.result === "ok" && answer.data.authorized) reloadAt("step-developer");
+      if (answer.result === "ok" && answer.data.authorized) reloadAt(null);
       else setTimeout(wait, 1000);
     }).catch(() => setTimeout(wait, 2000));
     setTimeout(wait, 1000);

@@ -12,14 +12,14 @@ import voluptuous as vol
 from ...amazon import AmazonError, AmazonInputError
 from ...core import BridgeCore
 from ...exceptions import APIError
-from ...panel.wizard import StepId, checklist
+from ...panel.wizard import StepId, StepState, checklist
 from ...smapi import ProvisioningInputError
 from ...smapi.errors import SmapiError
 from ..utils import api_process, read_form, read_json
 from .amazon import AmazonStep
 from .developer import DeveloperStep
 from .public import PublicStep
-from .render import PanelInputError, StepError, render, require_csrf, translator
+from .render import PanelInputError, StepError, redirect, render, require_csrf, translator
 from .skill import SkillStep
 from .steps import Action, Fields, WizardStep
 
@@ -90,6 +90,10 @@ class APISetup:
         typed = {key: value for key, value in fields.items() if key not in SECRET_FIELDS}
         try:
             return await action(request, fields)
+        except web.HTTPSeeOther as done:
+            if str(done.location).startswith("setup"):
+                raise redirect(self._after(step)) from None
+            raise
         except web.HTTPException:
             raise
         except (AmazonInputError, ProvisioningInputError, PanelInputError) as err:
@@ -103,6 +107,14 @@ class APISetup:
             error = StepError(step, name, None, translator(request)("error.internal"))
             status = HTTPStatus.OK
         return self.page(request, status, error, typed)
+
+    def _after(self, step: StepId) -> str:
+        """Return where to go after a step's action: the next step once this one is done."""
+        steps = checklist(self.core)
+        done = any(item.id == step and item.state == StepState.DONE for item in steps.steps)
+        if done and steps.next is not None:
+            return f"setup#step-{steps.next}"
+        return f"setup#step-{step}"
 
     @api_process
     async def otp_check(self, request: web.Request) -> dict[str, str]:

@@ -60,6 +60,7 @@ class SkillStep:
             "self_test": prov.self_test,
             "progress": prov.progress.lines,
             "skill_check": prov.checks.last,
+            "wizard_state": wizard_state(self.core),
         }
 
     async def _store_choices(self, fields: Fields) -> None:
@@ -121,12 +122,18 @@ class APIProvisioningProgress:
     @api_process
     async def state(self, _request: web.Request) -> dict[str, Any]:
         """Report where the sign-in, the developer step and a run stand (the page polls it)."""
-        prov = self.core.provisioning
-        return {
-            "amazon": self.core.amazon.state.status.value,
-            "enrollment": self.core.amazon.enrollment_url is not None,
-            "developer": prov.developer.status.value,
-            "authorized": prov.developer.status == DeveloperStatus.AUTHORIZED,
-            "pending": prov.authorization.latest is not None,
-            "running": prov.running,
-        }
+        return wizard_state(self.core)
+
+
+def wizard_state(core: BridgeCore) -> dict[str, Any]:
+    """Return where the sign-in, the developer step and a run stand, for the page to follow."""
+    prov = core.provisioning
+    pending = prov.authorization.latest
+    return {
+        "amazon": core.amazon.state.status.value,
+        "enrollment": core.amazon.enrollment_url,
+        "developer": prov.developer.status.value,
+        "authorized": prov.developer.status == DeveloperStatus.AUTHORIZED,
+        "pending": None if pending is None else pending.consent_url,
+        "running": prov.running,
+    }
