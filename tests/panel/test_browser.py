@@ -304,7 +304,7 @@ async def test_every_form_keeps_input_and_answers_at_the_field(  # noqa: PLR0915
         opened = await route_amazon(context)
         page = await context.new_page()
         watch.attach(page)
-        await page.goto(f"{ingress.url}setup")
+        await page.goto(f"{ingress.url}setup#step-public")
 
         # Public address: every bad value is refused at the field and kept as typed.
         for typed, expected in PUBLIC_CASES:
@@ -381,6 +381,7 @@ async def test_every_form_keeps_input_and_answers_at_the_field(  # noqa: PLR0915
         assert "maplanding" in message or "address" in message.lower()
 
         # The developer form opens Amazon in a new tab; a bad client id answers in that tab.
+        await page.goto(f"{ingress.url}setup#step-developer")  # a later step opens on demand
         async with context.expect_page() as popup_info:
             await page.fill("#developer_start-client_id", "x" * 3000)
             await page.fill("#developer_start-client_secret", "s3cret")
@@ -442,6 +443,7 @@ async def test_failures_are_pages_that_say_what_to_do(wizard: Wizard) -> None:
         await shot(page, "20-not-found")
         await page.click("#reload")
         assert page.url == f"{ingress.url}setup"
+        await page.goto(f"{ingress.url}setup#step-public")
 
         # A tab from another installation (or a forged form): nothing changes, reload offered.
         await page.evaluate(
@@ -527,7 +529,7 @@ async def test_every_page_at_desktop_and_phone_light_and_dark(wizard: Wizard) ->
                     await axe.check(page, f"{name} {scheme} {width}")
                     await shot(page, f"30-{name}-{scheme}-{width}")
                 # The setup page with a field error, in this scheme and width.
-                await page.goto(f"{ingress.url}setup")
+                await page.goto(f"{ingress.url}setup#step-public")
                 await page.fill("#public_url-public_url", "https://bad host")
                 await page.click("#public-save")
                 await axe.check(page, f"setup error {scheme} {width}")
