@@ -11,11 +11,16 @@ HA_STAMP := $(HA_VENV)/.installed-stamp
 # Debian packages the tests use: the panel's browser test drives Debian's Chromium
 # (Playwright cannot download its own browser here), and shellcheck lints rootfs/.
 APT_PACKAGES := chromium shellcheck
+# axe-core (from npm) checks the panel's accessibility inside that Chromium; it is kept in a
+# cache folder outside the repository, where the browser test looks for it.
+AXE_VERSION := 4.14.1
+AXE_DIR ?= $(HOME)/.cache/alexa-bridge/axe-core-$(AXE_VERSION)
+AXE_JS := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 # What the benchmark runs (command:Debian package): wrk loads the skill endpoint, nginx is the
 # relay's yardstick. Without them it falls back to an aiohttp load generator and no yardstick.
 BENCH_COMMANDS := wrk:wrk nginx:nginx-light
 
-.PHONY: run test test-integration lint bench bench-deps clean system-deps
+.PHONY: run test test-integration lint bench bench-deps clean system-deps axe-core
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,8 +52,14 @@ system-deps:
 	  else echo "Install these Debian packages first:$$missing" >&2; exit 1; fi; \
 	fi
 
-test: system-deps lint
-	$(BIN)/pytest
+$(AXE_JS):
+	@command -v npm >/dev/null || { echo "npm is needed for axe-core (Debian: apt-get install npm)" >&2; exit 1; }
+	npm install --silent --no-save --no-audit --no-fund --prefix $(AXE_DIR) axe-core@$(AXE_VERSION)
+
+axe-core: system-deps $(AXE_JS)
+
+test: system-deps axe-core lint
+	AXE_CORE_JS=$(AXE_JS) $(BIN)/pytest
 	$(MAKE) test-integration
 
 test-integration: $(HA_STAMP)

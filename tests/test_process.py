@@ -234,7 +234,7 @@ async def test_bad_option_stops_with_one_line(
 
 
 async def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
-    """A taken port stops start-up with a message, not a traceback."""
+    """A taken port stops start-up with one line naming the option and its variable."""
     blocker = await asyncio.start_server(lambda _r, _w: None, "127.0.0.1", 0)
     port = blocker.sockets[0].getsockname()[1]
     try:
@@ -243,8 +243,10 @@ async def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         blocker.close()
         await blocker.wait_closed()
     assert returncode == 1
-    assert "Cannot open a listener" in stderr
     assert "Traceback" not in stderr
+    [line] = [line for line in stderr.splitlines() if line.startswith("alexa_bridge:")]
+    assert f"Port {port} (Music Assistant API) is already in use" in line
+    assert "option ma_api_port or the environment variable ALEXA_BRIDGE_MA_API_PORT" in line
 
 
 async def test_missing_tls_files_are_a_clear_error(tmp_path: Path) -> None:

@@ -6,12 +6,10 @@ from collections.abc import AsyncIterator
 import json
 import os
 from pathlib import Path
-import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-
-from alexa_bridge.panel.public_address import PublicCheck
 
 from .conftest import BridgeFactory
 from .fakes import alexa
@@ -121,9 +119,10 @@ async def test_document_matches_the_shared_example(
     await bridge.push(FULL_PUSH)
     status, _ = await bridge.skill(alexa.launch(device_id=KITCHEN_DEVICE))
     assert status == 200
-    bridge.core.public_check = PublicCheck(
-        PUBLIC_URL, ok=False, reason="the connection failed (refused)", checked_at=time.time()
-    )
+    # The public address leads nowhere: a closed port answers the bridge's own check.
+    bridge.cert_host.mapping[(urlsplit(PUBLIC_URL).hostname or "", 443)] = ("127.0.0.1", 9)
+    check = await bridge.core.public_address.recheck()
+    assert not check.ok
     status, _ = await post(
         bridge, "/api/home-assistant", {"external_url": "https://home.example.org"}
     )
@@ -223,7 +222,7 @@ async def test_home_assistant_address_is_offered(bridge: RunningBridge) -> None:
     assert status == 200
     assert body["public_url"] == "https://abc.ui.nabu.casa/api/alexa_bridge"
     assert body["reason"] is None
-    link = bridge.core.home_assistant
+    link = bridge.core.home_assistant.link
     assert link is not None
     assert link.public_url() == ("https://abc.ui.nabu.casa/api/alexa_bridge", None)
 

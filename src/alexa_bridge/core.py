@@ -25,8 +25,8 @@ from .const import SHUTDOWN_TIMEOUT, VERSION
 from .helpers.csrf import CsrfGuard
 from .helpers.files import remove_stale_temp_files
 from .panel.activity import ActivityLog
-from .panel.home_assistant import HomeAssistantLink
-from .panel.public_address import PublicCheck
+from .panel.home_assistant import HomeAssistantReports
+from .panel.public_address import PublicAddress
 from .panel.strings import PanelStrings
 from .playback.ma_commands import MusicAssistantTransport
 from .playback.slots import SlotRegistry
@@ -69,10 +69,10 @@ class BridgeCore:
         self._panel_strings: PanelStrings | None = None
         self._provisioning: SkillProvisioning | None = None
         self.activity = ActivityLog()
-        self.csrf = CsrfGuard()
+        self.csrf = CsrfGuard(data_dir)
         self.test_plays = TestPlays(self)
-        self.public_check: PublicCheck | None = None
-        self.home_assistant: HomeAssistantLink | None = None  # reported by the integration
+        self.public_address = PublicAddress(self)
+        self.home_assistant = HomeAssistantReports()  # what the integration reported
         self.bound_ports: dict[str, int] = {}
 
     @property
@@ -159,8 +159,8 @@ class BridgeCore:
 
     @property
     def public_url(self) -> str | None:
-        """Return the public https address: the add-on option wins over the panel's."""
-        return self.options.public_url or self.settings.public_url
+        """Return the public https address (the add-on option wins over the panel's)."""
+        return self.public_address.url
 
     async def setup(self) -> None:
         """Prepare the data directory and every component."""
@@ -172,6 +172,7 @@ class BridgeCore:
             self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         self._settings = BridgeSettings(self.data_dir)
         await self._settings.setup()
+        await self.csrf.setup()
         self._slots = SlotRegistry(self)
         await self._slots.setup()
         self._locales = await loop.run_in_executor(None, SkillLocales, self.options.locale)

@@ -21,11 +21,17 @@ class LinkCollector(HTMLParser):
         """Start empty."""
         super().__init__()
         self.urls: list[str] = []
+        self.outside: list[tuple[str, str | None, str | None]] = []
         self.csrf: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """Record URL attributes and the page's CSRF token."""
         values = dict(attrs)
+        href = values.get("href")
+        if tag == "a" and href and href.startswith("https://"):
+            # A link out of the panel (to Amazon): kept apart, with how it opens.
+            self.outside.append((href, values.get("target"), values.get("rel")))
+            return
         self.urls += [value for name, value in attrs if name in URL_ATTRIBUTES and value]
         if tag == "meta" and values.get("name") == "csrf-token":
             self.csrf = values.get("content")

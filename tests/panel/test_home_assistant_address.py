@@ -42,7 +42,7 @@ async def test_offer_fills_in_home_assistant_address(bridge_factory: BridgeFacto
         ) as resp:
             assert resp.status == 303
         assert bridge.core.public_url == f"{HA_URL}/api/alexa_bridge"
-        check = bridge.core.public_check
+        check = bridge.core.public_address.check
         assert check is not None
         assert check.url == f"{HA_URL}/api/alexa_bridge"  # checked at once, as a typed address
         html = await _page(bridge, ingress)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 import re
 import string
 
@@ -15,7 +14,7 @@ from alexa_bridge.panel.strings import PanelStrings
 
 from ..fakes.ingress import FakeIngress
 from ..harness import RunningBridge
-from .test_browser import CHROMIUM, CHROMIUM_ARGS
+from .browser import chromium
 
 SHIPPED = ("de", "en", "es", "fr", "it", "nl", "pt-BR")
 TRANSLATED = [language for language in SHIPPED if language != "en"]
@@ -205,26 +204,20 @@ async def test_escaping_is_the_same_in_every_language(
     assert _shown(shown) in text
 
 
-@pytest.fixture(name="chromium")
-async def chromium_fixture() -> AsyncIterator[object]:
+@pytest.fixture(name="browser")
+async def browser_fixture() -> AsyncIterator[object]:
     """Start Debian's Chromium headless."""
-    playwright_api = pytest.importorskip("playwright.async_api")
-    assert Path(CHROMIUM).exists(), "Chromium is missing: run `make test`, which installs it"
-    async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+    async with chromium(pytest.importorskip("playwright.async_api")) as browser:
         yield browser
-        await browser.close()
 
 
 @pytest.mark.timeout(60)
 async def test_chromium_follows_browser_and_home_assistant_language(
-    chromium: object, ingress: FakeIngress, strings: PanelStrings
+    browser: object, ingress: FakeIngress, strings: PanelStrings
 ) -> None:
     """Chromium's UI language picks the panel's; inside Home Assistant, HA's language wins."""
     expect = pytest.importorskip("playwright.async_api").expect
-    context = await chromium.new_context(locale="nl-BE")  # type: ignore[attr-defined]
+    context = await browser.new_context(locale="nl-BE")  # type: ignore[attr-defined]
     try:
         page = await context.new_page()
         await page.goto(f"{ingress.url}setup")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -12,10 +13,11 @@ from ..conftest import BridgeFactory
 from ..fakes.ingress import FakeIngress
 from ..fakes.pki import TestPKI
 from ..fakes.public_front import PUBLIC_HOST, PublicFront
-from ..harness import RunningBridge
+from ..harness import RunningBridge, stop_bridge
 from .conftest import is_relative, parse
 
 PAGES = ["", "setup", "status", "devices", "activity"]
+AMAZON_LINK_HOSTS = {"developer.amazon.com", "www.amazon.com"}
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -30,6 +32,10 @@ async def test_pages_use_only_relative_urls(
     assert links.urls, "the page has no links at all"
     external = [u for u in links.urls if not is_relative(u)]
     assert external == [], external
+    # Links out of the panel go to Amazon only, in a new tab that cannot reach back.
+    for url, target, rel in links.outside:
+        assert urlsplit(url).hostname in AMAZON_LINK_HOSTS, url
+        assert (target, rel) == ("_blank", "noopener noreferrer"), url
     assert "Anna Example" in html
     for url in {u.split("#")[0] for u in links.urls if u.startswith("static/")}:
         async with bridge.client.get(f"{ingress.url}{url}") as resp:
@@ -121,8 +127,8 @@ async def test_public_address_unreachable_is_a_warning(
         async with bridge.client.get(f"{ingress.url}{location}") as resp:
             html = await resp.text()
         assert "Many routers do not loop back" in html
-        assert bridge.core.public_check is not None
-        assert not bridge.core.public_check.ok
+        assert bridge.core.public_address.check is not None
+        assert not bridge.core.public_address.check.ok
     finally:
         await ingress.close()
 
@@ -309,3 +315,38 @@ async def test_classic_form_with_code_instead_of_key(
     assert "6-digit code" in html
     assert "secret-password" not in html
     assert "<details open>" in html
+
+
+async def test_open_tab_still_submits_after_a_restart(
+    bridge_factory: BridgeFactory, tmp_path: Path
+) -> None:
+    """The form token lives in the data directory (0600): a tab open across a restart works."""
+    first = await bridge_factory(public_url=None)
+    async with first.client.get(f"{first.panel}/setup") as resp:
+        token = parse(await resp.text()).csrf
+    assert token
+    await stop_bridge(first)
+    stored = tmp_path / "data" / "panel_form_token"
+    assert stored.stat().st_mode & 0o777 == 0o600
+    second = await bridge_factory(public_url=None)
+    data = {"action": "public_url", "public_url": "https://music.example.com", "csrf": token}
+    status, _, location = await _form_post(second, f"{second.panel}/setup", data)
+    assert status == 303, location
+    assert second.core.settings.public_url == "https://music.example.com"
+
+
+async def test_unknown_page_and_stale_form_are_html(
+    bridge: RunningBridge, ingress: FakeIngress
+) -> None:
+    """Neither an unknown page nor a stale form answers with JSON: both say what to do."""
+    async with bridge.client.get(f"{ingress.url}no/such/page") as resp:
+        assert resp.status == 404
+        assert resp.content_type == "text/html"
+        html = await resp.text()
+    assert "No such page" in html
+    assert '<base href="../../">' in html  # the page's links still lead into the panel
+    data = {"action": "public_url", "public_url": "https://x.example", "csrf": "from-before"}
+    status, html, _ = await _form_post(bridge, f"{ingress.url}setup", data)
+    assert status == 403
+    assert "This page is out of date" in html
+    assert 'href="setup"' in html

@@ -44,7 +44,7 @@ async def test_first_time_create_and_verifier_accepts_new_id(dev: Dev) -> None:
     assert status == 200, answer
     status, _ = await dev.bridge.skill(alexa.launch(skill_id=alexa.TEST_SKILL_ID))
     assert status == 400
-    steps = {step.id: step.state for step in checklist(dev.bridge.core, None).steps}
+    steps = {step.id: step.state for step in checklist(dev.bridge.core).steps}
     assert steps[StepId.DEVELOPER] == StepState.DONE
     assert steps[StepId.SKILL] == StepState.WARN  # built, not yet proven by the self-test
 
@@ -160,7 +160,7 @@ async def test_build_failure_messages_reach_the_panel(dev: Dev) -> None:
         page = await resp.text()
     assert "conflicts with AMAZON.ResumeIntent" in page
     assert 'id="provision-result"' in page
-    steps = {step.id: step.state for step in checklist(dev.bridge.core, None).steps}
+    steps = {step.id: step.state for step in checklist(dev.bridge.core).steps}
     assert steps[StepId.SKILL] == StepState.ERROR
     async with dev.bridge.client.get(f"{dev.bridge.panel}/provision/log") as resp:
         assert resp.status == 200
@@ -238,7 +238,7 @@ async def test_revoked_refresh_token_turns_the_step_red(dev: Dev) -> None:
     run = dev.prov.last_run
     assert run is not None
     assert "Authorize again" in run.fix
-    steps = {step.id: step.state for step in checklist(dev.bridge.core, None).steps}
+    steps = {step.id: step.state for step in checklist(dev.bridge.core).steps}
     assert steps[StepId.DEVELOPER] == StepState.ERROR
     async with dev.bridge.client.get(f"{dev.bridge.panel}/setup") as resp:
         assert "Amazon refused the stored authorization" in await resp.text()

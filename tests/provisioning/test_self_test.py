@@ -31,7 +31,7 @@ async def test_self_test_success(dev: Dev) -> None:
     speech = dev.bridge.core.locales.get("en-US").speech["nothing_pushed"]
     assert result.reply == speech
     assert result.skill_answer == "speech"
-    steps = {step.id: step.state for step in checklist(dev.bridge.core, None).steps}
+    steps = {step.id: step.state for step in checklist(dev.bridge.core).steps}
     assert steps[StepId.SKILL] == StepState.DONE
     async with dev.bridge.client.get(f"{dev.bridge.panel}/setup") as resp:
         page = await resp.text()
@@ -50,7 +50,7 @@ async def test_self_test_when_alexa_cannot_reach_the_endpoint(dev: Dev) -> None:
     assert not result.ok
     assert not result.received
     assert "answered HTTP 0" in (result.message or "")
-    steps = {step.id: step.state for step in checklist(dev.bridge.core, None).steps}
+    steps = {step.id: step.state for step in checklist(dev.bridge.core).steps}
     assert steps[StepId.SKILL] == StepState.ERROR
 
 

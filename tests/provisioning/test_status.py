@@ -8,6 +8,7 @@ import time
 
 from alexa_bridge.smapi.skill_sync import RunResult
 
+from ..fakes.pki import TestPKI
 from .conftest import Dev
 
 
@@ -61,9 +62,9 @@ async def test_status_shows_a_changed_endpoint_in_red(dev: Dev) -> None:
     assert "the public address needs https://music.example.com/alexa/skill" in page
 
 
-async def test_self_signed_certificate_is_uploaded_once(dev: Dev) -> None:
+async def test_self_signed_certificate_is_uploaded_once(dev: Dev, pki: TestPKI) -> None:
     """The self-signed type uploads the PEM; a second run does not upload it again."""
-    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    pem = pki.alexa_leaf().pem.decode()
     await dev.prov.save_choices(["en-US"], "SelfSigned", certificate=pem)
     await dev.authorize()
     result = await dev.provision()

@@ -496,7 +496,7 @@ def snapshot(running: RunningBridge) -> dict[str, Any]:
         "amazon": core.amazon.state.status,
         "developer": copy.deepcopy(core.provisioning.developer.data),
         "skill": copy.deepcopy(core.provisioning.skill.data),
-        "home_assistant": core.home_assistant,
+        "home_assistant": core.home_assistant.link,
         "test_play": core.test_plays.last,
         "csrf": core.csrf.token,
     }
@@ -615,8 +615,8 @@ async def test_unknown_fields_are_accepted_and_dropped(scene: Scene) -> None:
     link = {"external_url": "https://ha.example.com", "path_prefix": "/api/x", "newer": True}
     async with running.client.post(f"{running.ma}/api/home-assistant", json=link) as resp:
         assert resp.status == 200, await resp.text()
-    assert running.core.home_assistant is not None
-    assert running.core.home_assistant.path_prefix == "/api/x"
+    assert running.core.home_assistant.link is not None
+    assert running.core.home_assistant.link.path_prefix == "/api/x"
     # Not signed in to Amazon: the body passes, the account state answers.
     play = {"serial": "G090LF1234567890", "newer": True}
     async with running.client.post(f"{running.ma}/api/test-play", json=play) as resp:

@@ -77,6 +77,7 @@ class AmazonAccount:
         self._web: AlexaWebSession | None = None
         self._enrollment: EnrollmentAttempt | None = None
         self._classic: ClassicSignIn | None = None
+        self._classic_step: ClassicStep | None = None  # what Amazon asks for next, if anything
         self._backoff = Backoff(clock)
         self._call_lock = asyncio.Lock()
         self._devices_lock = asyncio.Lock()
@@ -89,6 +90,19 @@ class AmazonAccount:
     def state(self) -> AccountState:
         """Return where the sign-in stands, with what to do next."""
         return self._state
+
+    @property
+    def enrollment_url(self) -> str | None:
+        """Return Amazon's sign-in page of the sign-in under way, while its window is open."""
+        attempt = self._enrollment
+        if attempt is None or attempt.expired(self._clock()):
+            return None
+        return attempt.sign_in_url
+
+    @property
+    def classic_step(self) -> ClassicStep | None:
+        """Return what Amazon asks for in the classic sign-in under way (CAPTCHA, code...)."""
+        return self._classic_step if self._classic is not None else None
 
     async def setup(self) -> None:
         """Load the stored session and keep it alive in the background."""
@@ -146,17 +160,18 @@ class AmazonAccount:
         attempt = self._enrollment
         if attempt is None:
             raise AmazonInputError(
-                "Start the sign-in first: press the sign-in button and use the page it opens"
+                "Start the sign-in first: press the sign-in button and use the page it opens",
+                field="url",
             )
         try:
             code = attempt.code_from(pasted_url, self._clock())
-        except AmazonInputError:
+        except AmazonInputError as err:
             if attempt.expired(self._clock()):
                 self._abandon_sign_in()
-            raise
+            raise AmazonInputError(str(err), field="url") from None
         try:
             credentials = await attempt.register(self._require_http(), code)
-        except AmazonInputError:
+        except Exception:
             self._abandon_sign_in()  # Amazon codes work once; a new attempt is needed
             raise
         self._enrollment = None
@@ -180,28 +195,43 @@ class AmazonAccount:
         domain = self._check_domain(domain)
         email = email.strip()
         if not email:
-            raise AmazonInputError("Enter the email address or phone number of the Amazon account")
+            raise AmazonInputError(
+                "Enter the email address or phone number of the Amazon account", field="email"
+            )
         if not password:
-            raise AmazonInputError("Enter the Amazon account's password")
+            raise AmazonInputError("Enter the Amazon account's password", field="password")
         key = validate_otp_key(otp_key) if otp_key.strip() else ""
         await self._drop_classic()
         self._enrollment = None
         folder = await self._store.prepare_classic_dir()
         self._classic = ClassicSignIn(domain, email, password, key, folder)
         self._set_state(AccountStatus.SIGNING_IN, domain, METHOD_CLASSIC, "Signing in to Amazon")
-        return await self._classic_result(await self._classic.start())
+        return await self._classic_round(self._classic.start())
 
     async def classic_continue(self, answer: dict[str, Any]) -> ClassicStep:
         """Answer Amazon's step: `captcha`, `code` or `choice` keys; `{}` after approving."""
         if self._classic is None:
             raise AmazonInputError("No classic sign-in is waiting; start the sign-in again")
-        return await self._classic_result(await self._classic.answer(answer))
+        return await self._classic_round(self._classic.answer(answer))
+
+    async def _classic_round(self, round_: Awaitable[ClassicStep]) -> ClassicStep:
+        """Run one round; if Amazon cannot be reached, end the attempt instead of hanging."""
+        try:
+            step = await round_
+        except AmazonInputError:
+            raise  # a wrong answer: the same step waits for a better one
+        except Exception:
+            await self._drop_classic()
+            self._abandon_sign_in()
+            raise
+        return await self._classic_result(step)
 
     async def _classic_result(self, step: ClassicStep) -> ClassicStep:
         """Finish, fail or wait according to the step Amazon answered with."""
         classic = self._classic
         if classic is None:  # pragma: no cover - the callers just set it
             return step
+        self._classic_step = step
         if step.kind is ClassicStepKind.DONE:
             credentials = classic.credentials()
             await self._store.protect_classic_files()
@@ -224,6 +254,7 @@ class AmazonAccount:
     async def _drop_classic(self) -> None:
         """Close a classic sign-in in progress (its password and key go with it)."""
         classic, self._classic = self._classic, None
+        self._classic_step = None
         if classic is not None:
             await classic.close()
 
@@ -409,7 +440,9 @@ class AmazonAccount:
         normal = domain.strip().lower().removeprefix("https://").removeprefix("www.").rstrip("/")
         if normal not in DOMAINS:
             raise AmazonInputError(
-                f"Unknown Amazon country domain {domain!r}; choose one of {', '.join(DOMAINS)}"
+                f"Unknown Amazon country domain {domain[:40]!r}; choose one of "
+                f"{', '.join(DOMAINS)}",
+                field="domain",
             )
         return normal
 

@@ -89,18 +89,18 @@ def answer_data(
     match step.kind:
         case ClassicStepKind.CAPTCHA:
             if not value:
-                raise AmazonInputError("Type the characters shown in the picture")
+                raise AmazonInputError("Type the characters shown in the picture", field="answer")
             return {"captcha": value}
         case ClassicStepKind.CODE:
             if not value:
-                raise AmazonInputError("Enter the verification code Amazon sent")
+                raise AmazonInputError("Enter the verification code Amazon sent", field="answer")
             field = (
                 "verificationcode" if status.get("verificationcode_required") else "securitycode"
             )
             return {field: value}
         case ClassicStepKind.CHOICE:
             if not value.isdigit() or int(value) >= max(len(step.options), 1):
-                raise AmazonInputError("Choose one of the offered options")
+                raise AmazonInputError("Choose one of the offered options", field="answer")
             field = "claimsoption" if status.get("claimspicker_required") else "authselectoption"
             return {field: value}
         case ClassicStepKind.APPROVAL:

@@ -12,6 +12,11 @@ class AmazonError(BridgeError):
 class AmazonInputError(AmazonError):
     """What the user entered or pasted can not be used; the message says why."""
 
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        """Keep the message and which input it is about (a form field name), if one."""
+        super().__init__(message)
+        self.field = field
+
 
 class AmazonNotSignedInError(AmazonError):
     """An Amazon call needs a signed-in account."""

@@ -10,10 +10,13 @@ from .errors import AmazonInputError
 
 _BASE32 = re.compile(r"[A-Z2-7]+")
 _CODE = re.compile(r"\d{6,8}")
-# Amazon's keys are 52 characters; accept other lengths base32 can decode, within reason.
-_MIN_KEY = 16
-_MAX_KEY = 64
+# Amazon shows 52-character keys (256 bits). pyotp, which alexapy uses to make the codes,
+# refuses keys under 112 bits (pyotp.OTP.min_secret_length_bits): 23 characters at least.
 _KEY_LENGTH = 52
+_MAX_KEY = 128
+_MIN_BITS = pyotp.OTP.min_secret_length_bits
+_MIN_KEY = -(-_MIN_BITS // 5)
+# Base32 decodes only when the last group of 8 characters holds whole bytes.
 _DECODABLE_REMAINDERS = frozenset({0, 2, 4, 5, 7})
 
 
@@ -23,28 +26,40 @@ def validate_otp_key(key: str) -> str:
     if not normal:
         raise AmazonInputError(
             "Enter the authenticator app key Amazon showed when you added the app "
-            f"(Two-Step Verification settings): {_KEY_LENGTH} letters and digits"
+            f"(Two-Step Verification settings): {_KEY_LENGTH} letters and digits",
+            field="otp_key",
         )
     if _CODE.fullmatch(normal):
         raise AmazonInputError(
             f"This looks like a {len(normal)}-digit code from your authenticator app. "
             "The bridge needs the app's KEY instead: the long text Amazon shows under "
             "'Can't scan the barcode?' when you add an authenticator app in the "
-            "Two-Step Verification settings. With the key the bridge makes the codes itself"
+            "Two-Step Verification settings. With the key the bridge makes the codes itself",
+            field="otp_key",
         )
     bad = sorted({char for char in normal if not _BASE32.fullmatch(char)})
     if bad:
         raise AmazonInputError(
             "The authenticator key may only contain the letters A-Z and the digits 2-7; "
             f"it contains {', '.join(repr(char) for char in bad)}. "
-            "Copy the key again from Amazon's Two-Step Verification page"
+            "Copy the key again from Amazon's Two-Step Verification page",
+            field="otp_key",
         )
     if not _MIN_KEY <= len(normal) <= _MAX_KEY or len(normal) % 8 not in _DECODABLE_REMAINDERS:
         raise AmazonInputError(
             f"The authenticator key has {len(normal)} characters; Amazon's keys have "
             f"{_KEY_LENGTH}. Copy the whole key again (the spaces Amazon groups it with "
-            "do not matter)"
+            "do not matter)",
+            field="otp_key",
         )
+    try:
+        pyotp.TOTP(normal).byte_secret()
+    except ValueError:  # binascii.Error included: pyotp is the judge of what makes codes
+        raise AmazonInputError(
+            f"The authenticator key is too short to make codes (at least {_MIN_KEY} "
+            f"characters; Amazon's keys have {_KEY_LENGTH}). Copy the whole key again",
+            field="otp_key",
+        ) from None
     return normal
 
 

@@ -22,10 +22,18 @@ from .health import APIHealth
 from .integration import APIStatus
 from .ma import APIMusicAssistant
 from .oauth import APIOAuth
-from .panel import APIPanel
+from .panel import (
+    APIActivity,
+    APIDevices,
+    APIProvisioningProgress,
+    APISetup,
+    APIStatusPage,
+    html_error_middleware,
+    static,
+)
 from .relay import APIRelay
 from .security import basic_auth_middleware, peer_middleware
-from .utils import KEY_CORE, contract_error, error_middleware, panel_error
+from .utils import KEY_CORE, contract_error, error_middleware
 
 
 def _register_health(app: web.Application, core: BridgeCore) -> None:
@@ -84,25 +92,29 @@ def _register_oauth(app: web.Application, core: BridgeCore) -> None:
 
 
 def _register_panel(app: web.Application, core: BridgeCore) -> None:
-    """Add the ingress panel."""
-    api = APIPanel(core)
+    """Add the ingress panel: one class per page, the setup page's steps behind APISetup."""
+    setup = APISetup(core)
+    progress = APIProvisioningProgress(core)
+    status = APIStatusPage(core)
+    devices = APIDevices(core)
+    activity = APIActivity(core)
     app.add_routes(
         [
-            web.get("/", api.setup_page),
-            web.get("/setup", api.setup_page),
-            web.post("/setup", api.setup_action),
-            web.post("/otp-check", api.otp_check),
-            web.get("/status", api.status_page),
-            web.get("/devices", api.devices_page),
-            web.post("/devices", api.devices_action),
-            web.get("/test-play", api.test_play_state),
-            web.get("/activity", api.activity_page),
-            web.get("/activity/events", api.activity_events),
-            web.get("/diagnostics", api.diagnostics),
-            web.get("/provision/events", api.provisioning.events),
-            web.get("/provision/log", api.provisioning.log),
-            web.get("/provision/state", api.provisioning.state),
-            web.get("/static/{name}", api.static),
+            web.get("/", setup.setup_page),
+            web.get("/setup", setup.setup_page),
+            web.post("/setup", setup.setup_action),
+            web.post("/otp-check", setup.otp_check),
+            web.get("/status", status.status_page),
+            web.get("/devices", devices.devices_page),
+            web.post("/devices", devices.devices_action),
+            web.get("/test-play", devices.test_play_state),
+            web.get("/activity", activity.activity_page),
+            web.get("/activity/events", activity.activity_events),
+            web.get("/diagnostics", activity.diagnostics),
+            web.get("/provision/events", progress.events),
+            web.get("/provision/log", progress.log),
+            web.get("/provision/state", progress.state),
+            web.get("/static/{name}", static),
         ]
     )
     aiohttp_jinja2.setup(
@@ -142,7 +154,7 @@ def build_public_app(core: BridgeCore) -> web.Application:
 def build_panel_app(core: BridgeCore) -> web.Application:
     """Build the ingress panel app, reachable only from the Supervisor (or loopback)."""
     allowed = frozenset({SUPERVISOR_INGRESS_PEER}) if core.supervised else frozenset(LOOPBACK_HOSTS)
-    app = _new_app(core, MAX_MA_BODY, error_middleware(panel_error), peer_middleware(allowed))
+    app = _new_app(core, MAX_MA_BODY, html_error_middleware, peer_middleware(allowed))
     _register_health(app, core)
     _register_panel(app, core)
     return app

@@ -67,11 +67,6 @@ def iso(epoch: float | None) -> str | None:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat()
 
 
-def _last(core: BridgeCore, kind: ActivityKind) -> float | None:
-    """Return the time of the newest successful activity entry of a kind."""
-    return next((e.time for e in reversed(core.activity.entries) if e.kind == kind and e.ok), None)
-
-
 def _skill(core: BridgeCore) -> SkillStatus:
     """Describe the skill: made by hand (option), made by the bridge, or missing."""
     if core.options.skill_id is not None:
@@ -112,8 +107,7 @@ def _build_failed(core: BridgeCore) -> bool | None:
 
 def _public(core: BridgeCore) -> PublicStatus:
     """Describe the public address and its check, if the check is for the current address."""
-    check = core.public_check
-    current = check if check is not None and check.url == core.public_url else None
+    current = core.public_address.check
     return PublicStatus(
         url=core.public_url,
         from_option=core.options.public_url is not None,
@@ -177,7 +171,7 @@ async def build_status(core: BridgeCore) -> StatusDocument:
             echos_error = str(err) or type(err).__name__
     public = _public(core)
     slots = core.slots.slots
-    link = core.home_assistant
+    link = core.home_assistant.link
     return StatusDocument(
         schema=STATUS_SCHEMA,
         version=core.version,
@@ -192,8 +186,8 @@ async def build_status(core: BridgeCore) -> StatusDocument:
         ),
         public=public,
         activity=ActivityStatus(
-            last_alexa_request=iso(_last(core, ActivityKind.SKILL)),
-            last_ma_push=iso(_last(core, ActivityKind.PUSH)),
+            last_alexa_request=iso(core.activity.last_success(ActivityKind.SKILL)),
+            last_ma_push=iso(core.activity.last_success(ActivityKind.PUSH)),
         ),
         echos=_echos(core, devices),
         echos_error=echos_error,
@@ -247,11 +241,5 @@ class APIStatus:
         """Remember Home Assistant's external URL, so the panel can offer it as public address."""
         body = await read_json(request, SCHEMA_HOME_ASSISTANT)
         link = HomeAssistantLink(body["external_url"], body["path_prefix"], time.time())
-        old = self.core.home_assistant
-        if old is None or (old.external_url, old.path_prefix) != (
-            link.external_url,
-            link.path_prefix,
-        ):
-            _LOGGER.info("Home Assistant reported its external address")
-        self.core.home_assistant = link
+        self.core.home_assistant.report(link)
         return web.json_response(asdict(_home_assistant(link)))

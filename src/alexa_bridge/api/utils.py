@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+import functools
 from http import HTTPStatus
 import json
 import logging
@@ -35,6 +36,27 @@ def contract_error(message: str) -> dict[str, Any]:
 def panel_error(message: str) -> dict[str, Any]:
     """Shape an error in the panel API's envelope."""
     return {"result": "error", "message": message}
+
+
+def api_process(
+    method: Callable[[Any, web.Request], Awaitable[Any]],
+) -> Callable[[Any, web.Request], Awaitable[web.Response]]:
+    """Answer a panel JSON call in one envelope: {"result": "ok", "data": ...} or an error."""
+
+    @functools.wraps(method)
+    async def wrapper(api: Any, request: web.Request) -> web.Response:
+        """Run the handler and shape its answer or its APIError."""
+        try:
+            data = await method(api, request)
+        except APIError as err:
+            return web.json_response(
+                panel_error(str(err)), status=err.status, headers={"Cache-Control": "no-store"}
+            )
+        return web.json_response(
+            {"result": "ok", "data": data}, headers={"Cache-Control": "no-store"}
+        )
+
+    return wrapper
 
 
 def error_middleware(shape: ErrorShape) -> Any:

@@ -4,12 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import ipaddress
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 import voluptuous as vol
 
 SKILL_ID_PREFIX = "amzn1.ask.skill."
+# RFC 1123 host names: labels of letters, digits and inner hyphens, 63 characters each,
+# 253 in all. The path may hold only unreserved characters, "/" and percent escapes.
+MAX_HOST_NAME = 253
+MAX_PUBLIC_URL = 1000
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_URL_PATH = re.compile(r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*")
+
+
+def _host_name(host: str) -> str | None:
+    """Return why `host` is not a usable host name or IP address, or None if it is."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return None
+    if len(host) > MAX_HOST_NAME:
+        return f"has a host name of {len(host)} characters; at most {MAX_HOST_NAME} are allowed"
+    labels = host.rstrip(".").split(".")
+    if not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        return (
+            f"has an invalid host name {host[:60]!r}: use letters, digits, hyphens and dots, "
+            "such as music.example.com"
+        )
+    return None
 
 
 def blank_to_none(value: Any) -> Any:
@@ -34,18 +60,30 @@ def public_url(value: Any) -> str:
     """Accept only an https origin (optionally with a path) for the public address."""
     if not isinstance(value, str):
         raise vol.Invalid("expected an https:// address")
-    parts = urlsplit(value.strip())
-    if parts.scheme.lower() != "https":
-        raise vol.Invalid("must start with https:// (Alexa only calls HTTPS addresses)")
-    if not parts.hostname:
-        raise vol.Invalid("has no host name")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise vol.Invalid("must not carry a query, fragment or credentials")
+    text = value.strip()
+    if len(text) > MAX_PUBLIC_URL:
+        raise vol.Invalid(f"is {len(text)} characters long; at most {MAX_PUBLIC_URL} are allowed")
     try:
+        parts = urlsplit(text)
         _ = parts.port
     except ValueError as err:
-        raise vol.Invalid("has an invalid port") from err
-    return value.strip().rstrip("/")
+        raise vol.Invalid("is not a valid address (check the port number and brackets)") from err
+    if parts.scheme.lower() != "https":
+        raise vol.Invalid("must start with https:// (Alexa only calls HTTPS addresses)")
+    if parts.username is not None or parts.password is not None:
+        raise vol.Invalid("must not contain a user name or password")
+    if not parts.hostname:
+        raise vol.Invalid("has no host name")
+    if (why := _host_name(parts.hostname)) is not None:
+        raise vol.Invalid(why)
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        raise vol.Invalid("must not carry a query (?) or fragment (#)")
+    if not _URL_PATH.fullmatch(parts.path):
+        raise vol.Invalid(
+            "has characters that are not allowed in a path (spaces, quotes, < or >); "
+            "percent-encode them"
+        )
+    return text.rstrip("/")
 
 
 def skill_id(value: Any) -> str:

@@ -80,3 +80,7 @@ class ActivityLog(Broadcast[ActivityEntry]):
         self._entries.append(entry)
         self.publish(entry)
         return entry
+
+    def last_success(self, kind: ActivityKind) -> float | None:
+        """Return the time of the newest successful entry of a kind."""
+        return next((e.time for e in reversed(self._entries) if e.kind == kind and e.ok), None)

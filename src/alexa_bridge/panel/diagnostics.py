@@ -61,7 +61,7 @@ def build_diagnostics(core: BridgeCore) -> dict[str, Any]:
         }
         for slot in core.slots.slots.values()
     ]
-    check = core.public_check
+    check = core.public_address.check
     return {
         "version": VERSION,
         "supervised": core.supervised,

@@ -6,9 +6,15 @@ from dataclasses import dataclass
 from http import HTTPStatus
 import logging
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import aiohttp
+
+from ..config.validate import public_url as validate_public_url
+
+if TYPE_CHECKING:
+    from ..core import BridgeCore
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,7 +56,8 @@ async def check_public_address(
     except aiohttp.ClientSSLError:
         return _failure(url, "the TLS handshake failed")
     except aiohttp.ClientConnectorError as err:
-        return _failure(url, f"the connection failed ({err.strerror or 'refused'})")
+        refused = isinstance(err.os_error, ConnectionRefusedError)
+        return _failure(url, f"the connection failed ({'refused' if refused else err.strerror})")
     except TimeoutError:
         return _failure(url, "it did not answer within 8 seconds")
     except (aiohttp.ClientError, ValueError):
@@ -59,3 +66,43 @@ async def check_public_address(
         return _failure(url, "it answered, but for another server, not this bridge")
     _LOGGER.info("Public address check passed")
     return PublicCheck(url, ok=True, reason=None, checked_at=time.time())
+
+
+class PublicAddress:
+    """Own the public address: where it comes from, saving it, and its check from inside."""
+
+    def __init__(self, core: BridgeCore) -> None:
+        """Bind to the core (options and settings hold the address itself)."""
+        self._core = core
+        self._check: PublicCheck | None = None
+
+    @property
+    def url(self) -> str | None:
+        """Return the public https address: the add-on option wins over the panel's."""
+        return self._core.options.public_url or self._core.settings.public_url
+
+    @property
+    def from_option(self) -> bool:
+        """Return whether the add-on option sets the address (the panel cannot change it)."""
+        return self._core.options.public_url is not None
+
+    @property
+    def check(self) -> PublicCheck | None:
+        """Return the last check, only if it was made for the current address."""
+        check = self._check
+        return check if check is not None and check.url == self.url else None
+
+    async def save(self, url: str) -> PublicCheck:
+        """Validate and store an address typed in the panel, then check it."""
+        await self._core.settings.set_public_url(validate_public_url(url))
+        return await self.recheck()
+
+    async def recheck(self) -> PublicCheck:
+        """Check that the current address reaches this bridge, and remember the outcome."""
+        url = self.url
+        if url is None:
+            raise ValueError("there is no public address to check")
+        self._check = await check_public_address(
+            self._core.session, url, self._core.settings.instance_id
+        )
+        return self._check

@@ -12,7 +12,6 @@ from ..smapi.const import DeveloperStatus, RunState
 
 if TYPE_CHECKING:
     from ..core import BridgeCore
-    from .public_address import PublicCheck
 
 
 class StepState(StrEnum):
@@ -29,8 +28,8 @@ class StepId(StrEnum):
     """The wizard's steps, in order."""
 
     AMAZON = "amazon"
+    PUBLIC = "public"  # before the developer step: Amazon can then return to the bridge
     DEVELOPER = "developer"
-    PUBLIC = "public"
     SKILL = "skill"
     TEST = "test"
 
@@ -62,13 +61,12 @@ def _amazon(core: BridgeCore) -> StepState:
             return StepState.TODO
 
 
-def _public(core: BridgeCore, check: PublicCheck | None) -> StepState:
+def _public(core: BridgeCore) -> StepState:
     """Rate the public address step (a failed check from inside is only a warning)."""
     if core.public_url is None:
         return StepState.TODO
-    if check is None or check.url != core.public_url:
-        return StepState.WARN
-    return StepState.DONE if check.ok else StepState.WARN
+    check = core.public_address.check
+    return StepState.DONE if check is not None and check.ok else StepState.WARN
 
 
 def _developer(core: BridgeCore) -> StepState:
@@ -112,12 +110,12 @@ def _test(core: BridgeCore) -> StepState:
     return StepState.TODO
 
 
-def checklist(core: BridgeCore, public_check: PublicCheck | None) -> Checklist:
+def checklist(core: BridgeCore) -> Checklist:
     """Rate every step and pick the first one that needs the user."""
     steps = (
         Step(StepId.AMAZON, _amazon(core)),
+        Step(StepId.PUBLIC, _public(core)),
         Step(StepId.DEVELOPER, _developer(core)),
-        Step(StepId.PUBLIC, _public(core, public_check)),
         Step(StepId.SKILL, _skill(core)),
         Step(StepId.TEST, _test(core)),
     )

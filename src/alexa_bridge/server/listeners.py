@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import errno
 import logging
 import socket
 import ssl
@@ -10,7 +11,14 @@ import ssl
 from aiohttp import web
 
 from ..api import build_ma_app, build_panel_app, build_public_app
-from ..const import LOOPBACK_HOSTS, SHUTDOWN_TIMEOUT
+from ..const import (
+    ENV_PREFIX,
+    LOOPBACK_HOSTS,
+    OPT_MA_API_PORT,
+    OPT_PANEL_PORT,
+    OPT_PUBLIC_PORT,
+    SHUTDOWN_TIMEOUT,
+)
 from ..core import BridgeCore
 from ..exceptions import ListenerError
 from .tls import ReloadingCertificate
@@ -18,6 +26,21 @@ from .tls import ReloadingCertificate
 _LOGGER = logging.getLogger(__name__)
 
 ALL_INTERFACES_V4 = "0.0.0.0"  # noqa: S104 - the public and ingress ports serve the LAN
+# Which option moves each listener, and what the listener is for (start-up messages).
+PORT_OPTIONS = {
+    "ma": (OPT_MA_API_PORT, "Music Assistant API"),
+    "public": (OPT_PUBLIC_PORT, "public skill endpoint"),
+    "panel": (OPT_PANEL_PORT, "panel"),
+}
+
+
+def port_in_use_message(name: str, port: int) -> str:
+    """Say which option (and environment variable) moves a listener off a taken port."""
+    option, purpose = PORT_OPTIONS[name]
+    return (
+        f"Port {port} ({purpose}) is already in use: choose a free port with the option "
+        f"{option} or the environment variable {ENV_PREFIX}{option.upper()}"
+    )
 
 
 @dataclass(slots=True)
@@ -70,6 +93,9 @@ class Listeners:
                 ssl_context=tls.context if tls else None,
             )
             await self._start("panel", build_panel_app(self._core), panel_hosts, options.panel_port)
+        except ListenerError:
+            await self.close()
+            raise
         except OSError as err:
             await self.close()
             raise ListenerError(f"Cannot open a listener: {err.strerror}") from None
@@ -94,7 +120,12 @@ class Listeners:
         self._listeners[name] = Listener(name, runner, port)
         for host in hosts:
             site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=ssl_context)
-            await site.start()
+            try:
+                await site.start()
+            except OSError as err:
+                if err.errno != errno.EADDRINUSE:
+                    raise
+                raise ListenerError(port_in_use_message(name, port)) from None
             if port == 0:
                 port = int(runner.addresses[-1][1])
         self._listeners[name].port = port

@@ -8,6 +8,11 @@ from ..exceptions import BridgeError
 class ProvisioningInputError(BridgeError):
     """Something the user entered in the panel is not usable; the message says why."""
 
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        """Keep the message and which input it is about (a form field name), if one."""
+        super().__init__(message)
+        self.field = field
+
 
 class SmapiError(BridgeError):
     """Amazon's Skill Management API refused a call."""

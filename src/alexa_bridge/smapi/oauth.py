@@ -56,7 +56,9 @@ def parse_pasted(text: str) -> tuple[str, str | None]:
     """Return (code, state) from a pasted return address, or (code, None) from a bare code."""
     text = text.strip()
     if not text:
-        raise ProvisioningInputError("Paste the address Amazon returned to, or its code")
+        raise ProvisioningInputError(
+            "Paste the address Amazon returned to, or its code", field="answer"
+        )
     if "://" in text or text.startswith(("?", "/")) or "code=" in text:
         query = parse_qs(urlsplit(text if "://" in text else f"x://x/{text.lstrip('/')}").query)
         if "error" in query:
@@ -66,12 +68,15 @@ def parse_pasted(text: str) -> tuple[str, str | None]:
         if not codes:
             raise ProvisioningInputError(
                 "The address has no code= part: copy the whole address of the page Amazon "
-                "opened after you allowed access"
+                "opened after you allowed access",
+                field="answer",
             )
         states = query.get("state")
         return codes[0], states[0] if states else None
     if not text.isascii() or any(ch.isspace() for ch in text) or len(text) > 512:  # noqa: PLR2004
-        raise ProvisioningInputError("That does not look like an authorization code")
+        raise ProvisioningInputError(
+            "That does not look like an authorization code", field="answer"
+        )
     return text, None
 
 

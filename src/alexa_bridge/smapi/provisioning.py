@@ -7,6 +7,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from cryptography import x509
 import voluptuous as vol
 
 from ..config.validate import public_url as validate_public_url
@@ -38,6 +39,25 @@ _LOGGER = logging.getLogger(__name__)
 
 CLIENT_ID_PREFIX = "amzn1.application-oa2-client."
 PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
+MAX_PEM = 20_000
+
+
+def check_certificate_pem(pem: str) -> None:
+    """Raise ProvisioningInputError unless `pem` holds certificates that parse."""
+    if len(pem) > MAX_PEM:
+        raise ProvisioningInputError(
+            f"The certificate text is {len(pem)} characters long; paste only the certificate "
+            f"(at most {MAX_PEM} characters)",
+            field="certificate",
+        )
+    try:
+        x509.load_pem_x509_certificates(pem.encode("utf-8", "replace"))
+    except ValueError:
+        raise ProvisioningInputError(
+            "The certificate text is not a PEM certificate that can be read: paste the whole "
+            f"certificate file, from {PEM_BEGIN} to -----END CERTIFICATE-----",
+            field="certificate",
+        ) from None
 
 
 class SkillProvisioning:
@@ -115,10 +135,13 @@ class SkillProvisioning:
         if not client_id.startswith(CLIENT_ID_PREFIX) or len(client_id) <= len(CLIENT_ID_PREFIX):
             raise ProvisioningInputError(
                 f"The client id starts with {CLIENT_ID_PREFIX}: copy it from the security "
-                "profile's Web Settings"
+                "profile's Web Settings",
+                field="client_id",
             )
         if not client_secret or any(ch.isspace() for ch in client_secret):
-            raise ProvisioningInputError("Paste the client secret from the same Web Settings page")
+            raise ProvisioningInputError(
+                "Paste the client secret from the same Web Settings page", field="client_secret"
+            )
         await self.developer.set_client(client_id, client_secret)
         self.authorization.clear()
 
@@ -197,19 +220,25 @@ class SkillProvisioning:
         """Store the locales, certificate type, display support and certificate."""
         picked = [code for code in SKILL_LOCALES if code in set(locales)]
         if not picked or len(picked) != len(set(locales)):
-            raise ProvisioningInputError("Choose at least one of the listed languages")
+            raise ProvisioningInputError(
+                "Choose at least one of the listed languages", field="locales"
+            )
         try:
             kind = CertificateType(certificate_type)
         except ValueError:
-            raise ProvisioningInputError(f"Unknown certificate type {certificate_type!r}") from None
+            raise ProvisioningInputError(
+                f"Unknown certificate type {certificate_type[:40]!r}", field="certificate_type"
+            ) from None
         pem = (certificate or "").strip() or None
         if kind == CertificateType.SELF_SIGNED:
             pem = pem or self.skill.data["ssl_certificate"]
             if not pem or not pem.startswith(PEM_BEGIN):
                 raise ProvisioningInputError(
                     "A self-signed certificate needs its PEM text (starting with "
-                    f"{PEM_BEGIN}); Alexa will not play streams from it, only answer requests"
+                    f"{PEM_BEGIN}); Alexa will not play streams from it, only answer requests",
+                    field="certificate",
                 )
+            check_certificate_pem(pem)
         self.skill.data.update(
             locales=picked, certificate_type=kind.value, display=display, ssl_certificate=pem
         )
@@ -219,7 +248,7 @@ class SkillProvisioning:
         """Return what the manifest needs now, or say what is missing."""
         url = self.core.public_url
         if url is None:
-            raise ProvisioningInputError("Enter the public address (step 3) first")
+            raise ProvisioningInputError("Enter the public address (step 2, Public address) first")
         try:
             validate_public_url(url)
         except vol.Invalid as err:
@@ -266,9 +295,12 @@ class SkillProvisioning:
         if client is None:
             if self.developer.status == DeveloperStatus.REVOKED:
                 raise ProvisioningInputError(
-                    "Amazon refused the stored developer authorization: authorize again (step 2)"
+                    "Amazon refused the stored developer authorization: authorize again "
+                    "(step 3, Developer authorization)"
                 )
-            raise ProvisioningInputError("Authorize the bridge as a developer (step 2) first")
+            raise ProvisioningInputError(
+                "Authorize the bridge as a developer (step 3, Developer authorization) first"
+            )
         return client
 
     def start_provisioning(self) -> None:

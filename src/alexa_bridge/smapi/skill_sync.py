@@ -40,7 +40,7 @@ _LOGGER = logging.getLogger(__name__)
 def fix_for(err: SmapiError) -> str:
     """Say what the user can do about an error Amazon returned."""
     if isinstance(err, DeveloperAuthError):
-        return "Authorize again in step 2 (Developer authorization)."
+        return "Authorize again in step 3 (Developer authorization)."
     match err.status:
         case 400:
             return "Amazon rejected what the bridge sent: download the log and report it."

@@ -1,6 +1,6 @@
-// Panel behaviour: local times, live activity (server-sent events), filters,
-// the authenticator key check and test-play progress. Every URL is relative
-// so the panel works under Home Assistant's ingress prefix.
+// Panel behaviour: local times, live activity (server-sent events), filters, the
+// authenticator key check, copy buttons, test-play progress and pages that update in
+// place. Every URL is relative so the panel works under Home Assistant's ingress prefix.
 "use strict";
 (() => {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
@@ -16,11 +16,13 @@
   if (languageCookie && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(homeLanguage)) {
     const stored = () => document.cookie.split("; ").find((c) => c.startsWith(`${languageCookie}=`))?.split("=")[1];
     if (stored() !== homeLanguage) {
-      const path = window.location.pathname.replace(/[^/]*$/, "");
+      const path = new URL(".", document.baseURI).pathname;
       document.cookie = `${languageCookie}=${homeLanguage}; path=${path}; max-age=31536000; samesite=strict`;
       if (stored() === homeLanguage) window.location.reload();
     }
   }
+
+  // One time zone everywhere: the browser's own.
   const showTimes = (root) => root.querySelectorAll("time[data-epoch]").forEach((el) => {
     const when = new Date(Number(el.dataset.epoch) * 1000);
     el.dateTime = when.toISOString();
@@ -28,6 +30,7 @@
   });
   showTimes(document);
 
+  const getJson = (url) => fetch(url, { credentials: "same-origin" }).then((r) => r.json());
   const post = (url, body) => fetch(url, {
     method: "POST",
     headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
@@ -35,10 +38,63 @@
     credentials: "same-origin",
   }).then((r) => r.json());
 
+  // A step named in the address opens; a field with an error gets the focus.
+  const openStep = () => {
+    const target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+    const details = target && target.querySelector(":scope > details");
+    if (details) details.open = true;
+  };
+  openStep();
+  window.addEventListener("hashchange", openStep);
+  const invalid = document.querySelector('[aria-invalid="true"]');
+  if (invalid) {
+    invalid.closest("section")?.querySelector(":scope > details")?.setAttribute("open", "");
+    const focusInvalid = () => {
+      invalid.focus();
+      invalid.scrollIntoView({ block: "center" });
+    };
+    focusInvalid();
+    window.addEventListener("load", () => setTimeout(focusInvalid, 0));
+  }
+
+  // Copy buttons: the value next to them goes to the clipboard (also on plain http).
+  document.querySelectorAll("button[data-copy]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const source = document.getElementById(button.dataset.copy);
+      const text = source ? source.textContent : "";
+      const done = () => {
+        const label = button.textContent;
+        button.textContent = button.dataset.copied || "✓";
+        setTimeout(() => { button.textContent = label; }, 1500);
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, () => {});
+        return;
+      }
+      const area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      try { document.execCommand("copy"); done(); } catch (_) { /* nothing to copy with */ }
+      area.remove();
+    });
+  });
+
+  // A select that shows a box only for one of its values (the self-signed certificate).
+  document.querySelectorAll("select[data-shows]").forEach((select) => {
+    const box = document.getElementById(select.dataset.shows);
+    const sync = () => { box.hidden = select.value !== select.dataset.showsValue; };
+    select.addEventListener("change", sync);
+  });
+
   // Activity: filter rows and append new ones as they happen.
   const table = document.getElementById("activity");
   if (table) {
     const body = table.tBodies[0];
+    const kinds = JSON.parse(table.dataset.kinds || "{}");
     const text = document.getElementById("activity-filter");
     const kind = document.getElementById("activity-kind");
     const applyFilter = (row) => {
@@ -59,7 +115,7 @@
       const time = document.createElement("time");
       time.dataset.epoch = entry.time;
       cell(row, "").appendChild(time);
-      [entry.kind, entry.device, entry.type, entry.result].forEach((v) => cell(row, v));
+      [kinds[entry.kind] || entry.kind, entry.device, entry.type, entry.result].forEach((v) => cell(row, v));
       cell(row, entry.latency_ms == null ? "" : `${entry.latency_ms.toFixed(1)} ms`);
       showTimes(row);
       applyFilter(row);
@@ -78,7 +134,7 @@
         if (!input.value.trim()) { out.textContent = ""; return; }
         post("otp-check", { key: input.value }).then((answer) => {
           out.textContent = answer.result === "ok" ? answer.data.text : answer.message;
-          out.classList.toggle("error", answer.result !== "ok");
+          out.classList.toggle("field-error", answer.result !== "ok");
         }).catch(() => {});
       }, 300);
     });
@@ -87,8 +143,7 @@
   // Test play: follow the test until it finishes.
   const result = document.getElementById("test-result");
   if (result && result.dataset.finished === "false") {
-    const poll = () => fetch(`test-play?serial=${encodeURIComponent(result.dataset.serial)}`, { credentials: "same-origin" })
-      .then((r) => r.json())
+    const poll = () => getJson(`test-play?serial=${encodeURIComponent(result.dataset.serial)}`)
       .then((answer) => {
         if (answer.result !== "ok") return;
         result.textContent = answer.data.text;
@@ -98,19 +153,38 @@
     setTimeout(poll, 1500);
   }
 
+  // Forms that open Amazon in a new tab: this tab follows once the bridge has moved on.
+  const state = () => getJson("provision/state");
+  // Load the setup page afresh at a step (or at the top, once a step is done and folds
+  // away). Never reload: this page may be the answer to a form, which must not be sent twice.
+  const reloadAt = (anchor) => {
+    window.location.assign(`setup?t=${Date.now()}${anchor ? `#${anchor}` : ""}`);
+  };
+  const shown = document.getElementById("checklist")?.dataset.state;
+  document.querySelectorAll("form[data-opens-tab]").forEach((form) => {
+    form.addEventListener("submit", () => {
+      const before = JSON.stringify(JSON.parse(shown || "null"));
+      let tries = 0;
+      const wait = () => state().then((answer) => {
+        if (JSON.stringify(answer.data) !== before || ++tries > 60) reloadAt(`step-${form.dataset.opensTab}`);
+        else setTimeout(wait, 500);
+      }).catch(() => setTimeout(wait, 1000));
+      setTimeout(wait, 300);
+    });
+  });
+
   // Skill setup: stream provisioning progress; reload when the run or self-test ends.
-  const state = () => fetch("provision/state", { credentials: "same-origin" }).then((r) => r.json());
   const progress = document.getElementById("provision-progress");
   if (progress && progress.dataset.running === "true") {
     const log = document.getElementById("provision-log");
     const events = new EventSource(progress.dataset.events);
     events.addEventListener("progress", (message) => {
       const line = JSON.parse(message.data);
-      if (line.level === "done") { events.close(); window.location.reload(); return; }
+      if (line.level === "done") { events.close(); reloadAt("step-skill"); return; }
       log.textContent += `${line.line}\n`;
     });
     const watch = () => state().then((answer) => {
-      if (answer.result === "ok" && !answer.data.running) window.location.reload();
+      if (answer.result === "ok" && !answer.data.running) reloadAt("step-skill");
       else setTimeout(watch, 3000);
     }).catch(() => setTimeout(watch, 3000));
     setTimeout(watch, 3000);
@@ -119,13 +193,26 @@
   // Developer authorization through the public callback: reload once Amazon came back.
   if (document.querySelector("[data-wait-developer]")) {
     const wait = () => state().then((answer) => {
-      if (answer.result === "ok" && answer.data.authorized) window.location.reload();
-      else setTimeout(wait, 2000);
+      if (answer.result === "ok" && answer.data.authorized) reloadAt(null);
+      else setTimeout(wait, 1000);
     }).catch(() => setTimeout(wait, 2000));
-    setTimeout(wait, 2000);
+    setTimeout(wait, 1000);
   }
 
-  // Status: refresh while open.
-  const status = document.querySelector("table[data-refresh]");
-  if (status) setTimeout(() => window.location.reload(), Number(status.dataset.refresh) * 1000);
+  // Status: update the table in place while the page is open.
+  const live = document.getElementById("status-live");
+  if (live) {
+    const refresh = () => fetch(window.location.href, { credentials: "same-origin" })
+      .then((r) => r.text())
+      .then((html) => {
+        const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("status-live");
+        if (fresh) {
+          live.replaceChildren(...fresh.childNodes);
+          showTimes(live);
+        }
+      })
+      .catch(() => {})
+      .finally(() => setTimeout(refresh, Number(live.dataset.refresh) * 1000));
+    setTimeout(refresh, Number(live.dataset.refresh) * 1000);
+  }
 })();

@@ -1,39 +1,52 @@
-"""The Status page's lines: one per component, green, amber or red, with the next action."""
+"""The Status page: one line per component, green, amber or red, with the next action."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-import datetime as dt
 from typing import TYPE_CHECKING
 
-from ..amazon import AccountStatus
-from ..const import SKILL_PATH
-from ..panel.activity import ActivityKind
-from ..panel.wizard import StepState
-from ..smapi.const import BuildStatus, DeveloperStatus
+from aiohttp import web
+
+from ...amazon import AccountStatus
+from ...const import SKILL_PATH
+from ...panel.activity import ActivityKind
+from ...panel.wizard import StepState
+from ...smapi.const import BuildStatus, DeveloperStatus
+from .render import render, translator
 
 if TYPE_CHECKING:
-    from ..core import BridgeCore
-    from ..panel.strings import Translator
+    from ...core import BridgeCore
+    from ...panel.strings import Translator
 
 
 @dataclass(frozen=True, slots=True)
 class StatusRow:
-    """One line of the Status page."""
+    """One line of the Status page; `when` is shown in the browser's own time zone."""
 
     label: str
     state: StepState
     text: str
+    when: float | None = None
 
 
-def _when(epoch: float) -> str:
-    """Format a moment for the page (UTC, to the second)."""
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+class APIStatusPage:
+    """Serve the Status page (the page refreshes its table in place)."""
 
+    def __init__(self, core: BridgeCore) -> None:
+        """Keep the core."""
+        self.core = core
 
-def _last(core: BridgeCore, kind: ActivityKind) -> float | None:
-    """Return the time of the newest successful entry of a kind."""
-    return next((e.time for e in reversed(core.activity.entries) if e.kind == kind and e.ok), None)
+    async def status_page(self, request: web.Request) -> web.Response:
+        """Show one line per component and the players."""
+        self.core.provisioning.refresh_checks()  # in the background: the page never waits
+        slots = sorted(self.core.slots.slots.values(), key=lambda s: s.key)
+        return render(
+            request,
+            "status.html",
+            "status",
+            rows=status_rows(self.core, translator(request)),
+            players=slots,
+        )
 
 
 def status_rows(core: BridgeCore, t: Translator) -> list[StatusRow]:
@@ -43,7 +56,11 @@ def status_rows(core: BridgeCore, t: Translator) -> list[StatusRow]:
         amazon = StatusRow(
             t("status.amazon"),
             StepState.DONE,
-            t("amazon.signed_in", domain=account.domain, method=account.method),
+            t(
+                "amazon.signed_in",
+                domain=account.domain,
+                method=t(f"amazon.method.{account.method}"),
+            ),
         )
     elif account.status in (AccountStatus.EXPIRED, AccountStatus.ERROR):
         amazon = StatusRow(
@@ -51,10 +68,10 @@ def status_rows(core: BridgeCore, t: Translator) -> list[StatusRow]:
         )
     else:
         amazon = StatusRow(t("status.amazon"), StepState.TODO, t("amazon.signed_out"))
-    check = core.public_check
+    check = core.public_address.check
     if core.public_url is None:
-        public = StatusRow(t("status.public"), StepState.TODO, t("step.public.help"))
-    elif check is None or check.url != core.public_url:
+        public = StatusRow(t("status.public"), StepState.TODO, t("public.not_set"))
+    elif check is None:
         public = StatusRow(t("status.public"), StepState.WARN, t("public.unchecked"))
     elif check.ok:
         public = StatusRow(t("status.public"), StepState.DONE, f"{check.url}: {t('public.ok')}")
@@ -67,12 +84,13 @@ def status_rows(core: BridgeCore, t: Translator) -> list[StatusRow]:
         ("status.last_request", ActivityKind.SKILL),
         ("status.last_push", ActivityKind.PUSH),
     ):
-        when = _last(core, kind)
+        when = core.activity.last_success(kind)
         rows.append(
             StatusRow(
                 t(label),
                 StepState.DONE if when else StepState.COMING,
-                _when(when) if when else t("status.never"),
+                "" if when else t("status.never"),
+                when,
             )
         )
     return rows
@@ -140,9 +158,8 @@ def _skill_rows(core: BridgeCore, t: Translator) -> list[StatusRow]:
             StatusRow(
                 t("status.self_test"),
                 StepState.DONE if test.get("ok") else StepState.ERROR,
-                _when(float(test["time"]))
-                + " · "
-                + (test.get("message") or test.get("reply") or ""),
+                test.get("message") or test.get("reply") or "",
+                float(test["time"]),
             )
         )
     return rows
