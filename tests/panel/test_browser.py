@@ -154,6 +154,7 @@ async def test_wizard_from_first_open_to_test_play(  # noqa: PLR0915 - one walk,
         assert order[:3] == ["Amazon account", "Public address", "Developer authorization"]
         assert await page.locator("#step-amazon details[open]").count() == 1
         await axe.check(page, "setup: first open")
+        assert await _primary_buttons_per_step(page) <= 1
         await shot(page, "01-setup-first-open")
 
         # 1. Amazon: one click opens Amazon's page; this tab then asks for the address.
@@ -163,6 +164,7 @@ async def test_wizard_from_first_open_to_test_play(  # noqa: PLR0915 - one walk,
         await page.wait_for_selector("#enroll_finish-url")
         assert await page.get_attribute("#enroll-link", "href") == sign_in_url
         await axe.check(page, "setup: waiting for Amazon's address")
+        assert await _primary_buttons_per_step(page) <= 1
         await act.fill("#enroll_finish-url", wizard.amazon.sign_in(sign_in_url))
         await act.click("#enroll-finish")
         await page.wait_for_selector("#step-amazon-item.done")
@@ -178,6 +180,7 @@ async def test_wizard_from_first_open_to_test_play(  # noqa: PLR0915 - one walk,
         # Done: it folds away and the page moves on to the next step.
         assert page.url.endswith("#step-developer")
         await axe.check(page, "setup: public address checked")
+        assert await _primary_buttons_per_step(page) <= 1
 
         # 3. Developer: the values to paste have links and copy buttons; one press to consent.
         assert await page.get_attribute("#developer-console", "target") == "_blank"
@@ -193,6 +196,7 @@ async def test_wizard_from_first_open_to_test_play(  # noqa: PLR0915 - one walk,
         assert consent.startswith("https://www.amazon.com/ap/oa?")
         await page.wait_for_selector("#developer-waiting")
         await axe.check(page, "setup: waiting for Amazon's consent")
+        assert await _primary_buttons_per_step(page) <= 1
         # The user allows access on Amazon's page; Amazon sends that tab back to the bridge.
         back = wizard.smapi.approve(consent).replace(f"https://{PUBLIC_HOST}", bridge.public)
         async with bridge.client.get(back) as resp:
@@ -208,6 +212,7 @@ async def test_wizard_from_first_open_to_test_play(  # noqa: PLR0915 - one walk,
         skill_id = bridge.core.settings.skill_id
         assert skill_id is not None
         await axe.check(page, "setup: skill provisioned")
+        assert await _primary_buttons_per_step(page) <= 1
         await shot(page, "04-skill-provisioned")
 
         # 5. Test play on the Devices page.
@@ -319,6 +324,7 @@ async def test_every_form_keeps_input_and_answers_at_the_field(  # noqa: PLR0915
         # The hostile path was shown as text, never run: the page has only its own script.
         assert await page.locator("script").count() == 1
         await axe.check(page, "setup: public address refused")
+        assert await _primary_buttons_per_step(page) <= 1
         await shot(page, "10-public-address-error")
 
         # A saved address whose check fails warns; a new bad address clears that warning.
@@ -347,6 +353,7 @@ async def test_every_form_keeps_input_and_answers_at_the_field(  # noqa: PLR0915
         assert await page.input_value("#classic_start-email") == "anna@example.com"
         assert await page.input_value("#classic_start-password") == ""
         await axe.check(page, "setup: classic sign-in refused")
+        assert await _primary_buttons_per_step(page) <= 1
         await page.fill("#classic_start-otp_key", OTP_KEY_52)
         await page.wait_for_function(
             "document.getElementById('otp-check').textContent.includes('Code from this key')"
@@ -365,6 +372,7 @@ async def test_every_form_keeps_input_and_answers_at_the_field(  # noqa: PLR0915
         assert bridge.core.amazon.state.status == "signed_out"  # not stuck "signing in"
         assert await page.locator("#sign-out").count() == 0
         await axe.check(page, "setup: Amazon unreachable")
+        assert await _primary_buttons_per_step(page) <= 1
         await shot(page, "11-amazon-down")
         wizard.amazon_up()
 
@@ -412,6 +420,7 @@ async def test_every_form_keeps_input_and_answers_at_the_field(  # noqa: PLR0915
         )
         assert await page.is_checked('input[name="locales"][value="de-DE"]')
         await axe.check(page, "setup: skill choices refused")
+        assert await _primary_buttons_per_step(page) <= 1
         await shot(page, "12-skill-choices-error")
 
         # Provisioning without developer authorization says which step comes first.
@@ -495,6 +504,17 @@ async def test_failures_are_pages_that_say_what_to_do(wizard: Wizard) -> None:
 PAGES = ["setup", "status", "devices", "activity", "no-such-page"]
 
 
+async def _primary_buttons_per_step(page: Any) -> int:
+    """Return the most primary (filled) buttons any one setup step shows."""
+    most: int = await page.evaluate(
+        """() => Math.max(0, ...Array.from(document.querySelectorAll("section.step-card"))
+            .map((step) => Array.from(step.querySelectorAll("button, a.button"))
+                .filter((b) => !b.classList.contains("secondary") && !b.hidden
+                    && b.getClientRects().length > 0).length))"""
+    )
+    return most
+
+
 async def test_every_page_at_desktop_and_phone_light_and_dark(wizard: Wizard) -> None:
     """Every page fits a phone, follows the colour scheme, and has no axe-core violation."""
     ingress = wizard.ingress
@@ -526,6 +546,7 @@ async def test_every_page_at_desktop_and_phone_light_and_dark(wizard: Wizard) ->
                     await page.evaluate(
                         "document.querySelectorAll('details').forEach((d) => { d.open = true; })"
                     )
+                    assert await _primary_buttons_per_step(page) <= 1, name
                     await axe.check(page, f"{name} {scheme} {width}")
                     await shot(page, f"30-{name}-{scheme}-{width}")
                 # The setup page with a field error, in this scheme and width.

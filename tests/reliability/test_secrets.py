@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 
 from alexa_bridge.const import FILE_DEVELOPER, FILE_SLOTS
+from alexa_bridge.helpers.csrf import FILE_TOKEN as FILE_FORM_TOKEN
 from alexa_bridge.helpers.files import write_json_atomic
 
 from ..conftest import BridgeFactory
@@ -243,6 +244,11 @@ async def test_amazon_and_alexa_secrets_stay_out_of_debug_logs(
     assert LWA_CLIENT_SECRET in store
     files = _outside_store(data_dir)
     files.pop(FILE_SLOTS)  # the relay and play tokens live there on purpose
+    form_token = files.pop(FILE_FORM_TOKEN)  # the panel's form token: its own 0600 file
+    assert form_token.strip() == bridge.core.csrf.token
     _assert_absent(secrets, {"log": log, "diagnostics": diagnostics} | files)
+    _assert_absent(
+        {"panel form token": form_token.strip()}, {"log": log, "diagnostics": diagnostics}
+    )
     _assert_private(data_dir)
     assert {Path(p).name for p in files} <= {"bridge.json", "skill.json"}
