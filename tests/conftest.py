@@ -61,7 +61,7 @@ async def bridge_factory_fixture(
     tmp_path: Path,
 ) -> AsyncIterator[BridgeFactory]:
     """Start bridges on free ports (same data dir unless given); stop them at the end."""
-    leaf = pki.alexa_leaf()
+    leaf = pki.alexa
     cert_url = cert_host.publish_leaf("echo-api-cert-12.pem", leaf)
     running: list[RunningBridge] = []
 

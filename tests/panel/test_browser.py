@@ -278,7 +278,7 @@ async def smapi_panel_fixture(
     """Run a bridge without a skill, pointed at a fake SMAPI, behind ingress and a TLS front."""
     # requests (inside ask-smapi-sdk) trusts the test root the autouse fixture installed.
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", os.environ["SSL_CERT_FILE"])
-    leaf = pki.alexa_leaf()
+    leaf = pki.alexa
     smapi = FakeSmapi(pki, leaf=leaf, cert_url=cert_host.publish_leaf("echo-sim.pem", leaf))
     smapi.mapping = cert_host.mapping
     await smapi.start(tmp_path)

@@ -32,7 +32,7 @@ async def smapi_fixture(
     pki: TestPKI, cert_host: FakeCertHost, tmp_path: Path
 ) -> AsyncIterator[FakeSmapi]:
     """Run the fake SMAPI; its simulations sign with a chain the bridge trusts."""
-    leaf = pki.alexa_leaf()
+    leaf = pki.alexa
     cert_url = cert_host.publish_leaf("echo-api-simulator.pem", leaf)
     fake = FakeSmapi(pki, leaf=leaf, cert_url=cert_url)
     fake.mapping = cert_host.mapping  # the public host name reaches the TLS front

@@ -513,7 +513,7 @@ async def scene_fixture(
         patch.setenv("SSL_CERT_FILE", str(tmp / "ca.pem"))
         host = FakeCertHost(pki)
         await host.start(tmp)
-        leaf = pki.alexa_leaf()
+        leaf = pki.alexa
         cert_url = host.publish_leaf(CHAIN_NAME, leaf)
         async with aiohttp.ClientSession() as client:
             running = await start_bridge(tmp / "data", host, leaf, cert_url, client)

@@ -71,7 +71,7 @@ async def setup_fixture(
             }
         )
     )
-    leaf = pki.alexa_leaf()
+    leaf = pki.alexa
     state: dict[str, Any] = {
         "options": options,
         "data": tmp_path / "data",
