@@ -12,6 +12,7 @@ import aiohttp
 from alexa_bridge.bridge import Bridge
 from alexa_bridge.core import BridgeCore
 from alexa_bridge.options import validate_options
+from alexa_bridge.tls import RELOAD_INTERVAL
 
 from .fakes import alexa
 from .fakes.cert_host import FakeCertHost
@@ -87,6 +88,7 @@ async def start_bridge(
     client: aiohttp.ClientSession,
     *,
     supervised: bool = False,
+    tls_reload_interval: float = RELOAD_INTERVAL,
     **options: Any,
 ) -> RunningBridge:
     """Start a bridge whose outbound session reaches the fake Amazon certificate host."""
@@ -96,7 +98,7 @@ async def start_bridge(
         supervised=supervised,
         session=cert_host.client_session(),
     )
-    bridge = Bridge(core)
+    bridge = Bridge(core, tls_reload_interval=tls_reload_interval)
     try:
         await bridge.start()
     except BaseException:
