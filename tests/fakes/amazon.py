@@ -346,6 +346,12 @@ class FakeAmazon:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def route(self, mapping: dict[tuple[str, int], tuple[str, int]]) -> None:
+        """Point Amazon's host names in a client's name mapping at this fake."""
+        mapping.update({(host, 443): ("127.0.0.1", self.port) for host in HOSTS})
+
     def client_session(self) -> aiohttp.ClientSession:
         """Return a session whose connector reaches this fake for Amazon's host names."""
-        return trusting_session(self.pki, {(host, 443): ("127.0.0.1", self.port) for host in HOSTS})
+        mapping: dict[tuple[str, int], tuple[str, int]] = {}
+        self.route(mapping)
+        return trusting_session(self.pki, mapping)

@@ -18,11 +18,11 @@ import pytest_asyncio
 from alexa_bridge.const import MAX_MA_BODY, MAX_SKILL_BODY
 
 from ..alexa.test_verification import CHAIN_NAME, FORGERIES, Ctx, Forge
+from ..bridge_process import start_process
 from ..fakes import alexa
 from ..fakes.cert_host import FakeCertHost
 from ..fakes.pki import ALEXA_SAN, TestPKI, make_leaf
 from ..harness import RunningBridge, start_bridge, stop_bridge
-from ..test_process import _start
 from .rawhttp import build_request, send
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -643,7 +643,9 @@ def _unsigned(case: Case) -> bool:
 
 async def test_real_process_survives_the_table(tmp_path: Path) -> None:
     """Send the unsigned part of the table to `python -m alexa_bridge`: 4xx, state kept, up."""
-    process = await _start(tmp_path / "data", ALEXA_BRIDGE_PUBLIC_URL="https://bridge.example.com")
+    process = await start_process(
+        tmp_path / "data", ALEXA_BRIDGE_PUBLIC_URL="https://bridge.example.com"
+    )
     try:
         async with aiohttp.ClientSession() as client:
             push = {"streamUrl": "http://ma:8097/k.mp3", "playerId": "Kitchen"}
