@@ -16,7 +16,8 @@ from alexa_bridge.tls import RELOAD_INTERVAL
 
 from .fakes import alexa
 from .fakes.cert_host import FakeCertHost
-from .fakes.pki import Issued
+from .fakes.pki import Issued, TestPKI
+from .fakes.public_front import PUBLIC_HOST, PublicFront
 
 PUBLIC_URL = "https://bridge.example.com"
 
@@ -105,6 +106,14 @@ async def start_bridge(
         await core.session.close()
         raise
     return RunningBridge(bridge, client, cert_host, leaf, cert_url)
+
+
+async def start_public_front(bridge: RunningBridge, pki: TestPKI, tmp_dir: Path) -> PublicFront:
+    """Put a TLS front for the public host name before the bridge; the bridge reaches it too."""
+    front = PublicFront(pki, bridge.public)
+    await front.start(tmp_dir)
+    bridge.cert_host.mapping[(PUBLIC_HOST, 443)] = ("127.0.0.1", front.port)
+    return front
 
 
 async def stop_bridge(running: RunningBridge) -> None:
