@@ -21,7 +21,7 @@ from ..alexa.test_verification import CHAIN_NAME, FORGERIES, Ctx, Forge
 from ..bridge_process import start_process
 from ..fakes import alexa
 from ..fakes.cert_host import FakeCertHost
-from ..fakes.pki import ALEXA_SAN, TestPKI, make_leaf
+from ..fakes.pki import ALEXA_SAN, TestPKI
 from ..harness import RunningBridge, start_bridge, stop_bridge
 from .rawhttp import build_request, send
 
@@ -356,13 +356,13 @@ def _empty_url(ctx: Ctx, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
 
 def _wrong_san_other_host(ctx: Ctx, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     """Sign with a certificate for the certificate host's own name, not Alexa's."""
-    leaf = make_leaf(ctx.pki.intermediate, ["s3.amazonaws.com"])
+    leaf = ctx.pki.server_leaf(["s3.amazonaws.com"])
     return ctx.sign(body, leaf=leaf, cert_url=ctx.publish("s3-san.pem", leaf))
 
 
 def _san_as_common_name(ctx: Ctx, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     """Sign with a certificate that names Alexa only in a look-alike SAN."""
-    leaf = make_leaf(ctx.pki.intermediate, [ALEXA_SAN + ".evil.com"])
+    leaf = ctx.pki.server_leaf([ALEXA_SAN + ".evil.com"])
     return ctx.sign(body, leaf=leaf, cert_url=ctx.publish("lookalike.pem", leaf))
 
 
