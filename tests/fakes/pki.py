@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import datetime as dt
 import ipaddress
 
@@ -171,6 +171,9 @@ class TestPKI:
     untrusted_intermediate: Issued
     shared_key: rsa.RSAPrivateKey
     alexa: Issued
+    _server_leaves: dict[tuple[tuple[str, ...], str | None], Issued] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def create(cls) -> TestPKI:
@@ -197,5 +200,10 @@ class TestPKI:
         return make_leaf(self.intermediate, [ALEXA_SAN], **kwargs)  # type: ignore[arg-type]
 
     def server_leaf(self, dns_names: list[str], *, ip: str | None = None) -> Issued:
-        """Issue a fake's TLS certificate from the trusted intermediate, on the shared key."""
-        return make_leaf(self.intermediate, dns_names, ip=ip, key=self.shared_key)
+        """Return a fake's TLS certificate for these names, on the shared key, made once a run."""
+        names = (tuple(dns_names), ip)
+        if names not in self._server_leaves:
+            self._server_leaves[names] = make_leaf(
+                self.intermediate, dns_names, ip=ip, key=self.shared_key
+            )
+        return self._server_leaves[names]
