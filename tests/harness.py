@@ -10,9 +10,9 @@ from typing import Any
 import aiohttp
 
 from alexa_bridge.bridge import Bridge
+from alexa_bridge.config.options import validate_options
 from alexa_bridge.core import BridgeCore
-from alexa_bridge.options import validate_options
-from alexa_bridge.tls import RELOAD_INTERVAL
+from alexa_bridge.server.tls import RELOAD_INTERVAL
 
 from .fakes import alexa
 from .fakes.cert_host import FakeCertHost

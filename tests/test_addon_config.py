@@ -16,6 +16,7 @@ import jsonschema
 import pytest
 import yaml
 
+from alexa_bridge.config.options import SCHEMA_OPTIONS, validate_options
 from alexa_bridge.const import (
     DEFAULT_PANEL_PORT,
     DISCOVERY_SERVICE,
@@ -25,8 +26,6 @@ from alexa_bridge.const import (
     LogLevel,
 )
 from alexa_bridge.healthcheck import probe
-from alexa_bridge.options import validate_options
-from alexa_bridge.validate import SCHEMA_OPTIONS
 
 from .conftest import BridgeFactory
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from alexa_bridge.alexa import apl
-from alexa_bridge.alexa.pages import LIVE_WINDOW, REFRESH_PERIOD, PageCommand, ScreenPages
+from alexa_bridge.playback.screens import LIVE_WINDOW, REFRESH_PERIOD, PageCommand, ScreenPages
 
 from .conftest import BridgeFactory
 from .fakes import alexa

@@ -8,7 +8,7 @@ from pathlib import Path
 import time
 from typing import Any
 
-from alexa_bridge.public_address import PublicCheck
+from alexa_bridge.panel.public_address import PublicCheck
 
 from .conftest import BridgeFactory
 from .fakes import alexa

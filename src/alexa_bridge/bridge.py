@@ -7,8 +7,8 @@ import logging
 import signal
 
 from .core import BridgeCore
-from .listeners import Listeners
-from .tls import RELOAD_INTERVAL
+from .server.listeners import Listeners
+from .server.tls import RELOAD_INTERVAL
 
 _LOGGER = logging.getLogger(__name__)
 

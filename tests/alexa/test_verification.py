@@ -107,7 +107,7 @@ def refusals(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         record.getMessage()
         for record in caplog.records
-        if record.name == "alexa_bridge.api.skill" and "Refused" in record.getMessage()
+        if record.name == "alexa_bridge.api.alexa" and "Refused" in record.getMessage()
     ]
 
 

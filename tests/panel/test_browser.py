@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from alexa_bridge.testplay import read_test_sound
+from alexa_bridge.playback.test_play import read_test_sound
 
 from ..conftest import BridgeFactory
 from ..fakes import alexa

@@ -33,7 +33,7 @@ import voluptuous as vol
 from alexa_bridge.alexa.certificates import TRANSIENT_FAILURE_TTL
 from alexa_bridge.const import FILE_BRIDGE, FILE_SLOTS, SAVE_DELAY
 from alexa_bridge.models.slot import SCHEMA_SLOTS_FILE
-from alexa_bridge.settings import SCHEMA_BRIDGE_FILE
+from alexa_bridge.state.settings import SCHEMA_BRIDGE_FILE
 
 from ..bridge_process import start_process
 from ..conftest import BridgeFactory

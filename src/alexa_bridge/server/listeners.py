@@ -9,10 +9,10 @@ import ssl
 
 from aiohttp import web
 
-from .api import build_ma_app, build_panel_app, build_public_app
-from .const import LOOPBACK_HOSTS, SHUTDOWN_TIMEOUT
-from .core import BridgeCore
-from .exceptions import ListenerError
+from ..api import build_ma_app, build_panel_app, build_public_app
+from ..const import LOOPBACK_HOSTS, SHUTDOWN_TIMEOUT
+from ..core import BridgeCore
+from ..exceptions import ListenerError
 from .tls import RELOAD_INTERVAL, ReloadingCertificate
 
 _LOGGER = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from pathlib import Path
 import ssl
 import tempfile
 
-from .exceptions import ListenerError
+from ..exceptions import ListenerError
 
 _LOGGER = logging.getLogger(__name__)
 
