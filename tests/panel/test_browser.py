@@ -23,9 +23,9 @@ from ..fakes.amazon import HOSTS as AMAZON_HOSTS, FakeAmazon
 from ..fakes.cert_host import FakeCertHost
 from ..fakes.ingress import PREFIX, FakeIngress
 from ..fakes.pki import TestPKI
-from ..fakes.public_front import PUBLIC_HOST, PublicFront
+from ..fakes.public_front import PUBLIC_HOST
 from ..fakes.smapi import CLIENT_ID, CLIENT_SECRET, FakeSmapi
-from ..harness import RunningBridge
+from ..harness import RunningBridge, start_public_front
 from .browser import (
     DESKTOP,
     PHONE,
@@ -62,8 +62,7 @@ class Wizard:
 
     def amazon_up(self) -> None:
         """Point every Amazon host at the fake again."""
-        for host in AMAZON_HOSTS:
-            self.cert_host.mapping[(host, 443)] = ("127.0.0.1", self.amazon.port)
+        self.amazon.route(self.cert_host.mapping)
 
 
 @pytest.fixture(name="wizard")
@@ -77,7 +76,7 @@ async def wizard_fixture(
     """Start the fakes and a bridge without skill, public address or Amazon account."""
     # requests (inside ask-smapi-sdk) trusts the test root the autouse fixture installed.
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", os.environ["SSL_CERT_FILE"])
-    leaf = pki.alexa_leaf()
+    leaf = pki.alexa
     smapi = FakeSmapi(pki, leaf=leaf, cert_url=cert_host.publish_leaf("echo-sim.pem", leaf))
     smapi.mapping = cert_host.mapping
     await smapi.start(tmp_path)
@@ -86,9 +85,7 @@ async def wizard_fixture(
     bridge = await bridge_factory(
         skill_id=None, public_url=None, smapi_url=smapi.url, lwa_url=smapi.url
     )
-    front = PublicFront(pki, bridge.public)
-    await front.start(tmp_path)
-    cert_host.mapping[(PUBLIC_HOST, 443)] = ("127.0.0.1", front.port)
+    front = await start_public_front(bridge, pki, tmp_path)
 
     async def quick(_seconds: float) -> None:
         """Wait a moment instead of Amazon's real backoff."""
