@@ -340,3 +340,16 @@ async def test_unknown_page_and_stale_form_are_html(
     assert status == 403
     assert "This page is out of date" in html
     assert 'href="setup"' in html
+
+
+@pytest.mark.parametrize(
+    ("accept", "domain"),
+    [("de-DE,de;q=0.9,en;q=0.5", "amazon.de"), ("en-GB", "amazon.co.uk"), ("sv-SE", "amazon.com")],
+)
+async def test_amazon_site_follows_the_browser_language(
+    bridge: RunningBridge, ingress: FakeIngress, accept: str, domain: str
+) -> None:
+    """The Amazon site is preselected from the browser's language: one choice fewer."""
+    async with bridge.client.get(f"{ingress.url}setup", headers={"Accept-Language": accept}) as r:
+        html = await r.text()
+    assert f'<option value="{domain}" selected>' in html
