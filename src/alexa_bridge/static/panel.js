@@ -145,6 +145,11 @@
   const shown = document.getElementById("checklist")?.dataset.state;
   document.querySelectorAll("form[data-opens-tab]").forEach((form) => {
     form.addEventListener("submit", () => {
+      // A value that cannot be right: send it in this tab, where its message will show.
+      if (Array.from(form.elements).some((el) => el.willValidate && !el.checkValidity())) {
+        form.removeAttribute("target");
+        return;
+      }
       const before = JSON.stringify(JSON.parse(shown || "null"));
       let tries = 0;
       const wait = () => state().then((answer) => {
