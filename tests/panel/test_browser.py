@@ -119,7 +119,7 @@ async def _play_as_alexa(bridge: RunningBridge, skill_id: str) -> None:
 
 async def _popup_url(context: Any, opened: list[str], before: int) -> str:
     """Wait until a new Amazon page opened in another tab; return its address."""
-    for _ in range(200):
+    for _ in range(400):
         if len(opened) > before:
             break
         await asyncio.sleep(0.05)
@@ -198,13 +198,13 @@ async def test_wizard_from_first_open_to_test_play(  # noqa: PLR0915 - one walk,
         back = wizard.smapi.approve(consent).replace(f"https://{PUBLIC_HOST}", bridge.public)
         async with bridge.client.get(back) as resp:
             assert resp.status == 200
-        await page.wait_for_selector("#step-developer-item.done", timeout=15000)
+        await page.wait_for_selector("#step-developer-item.done", timeout=25000)
 
         # 4. The skill: the browser's language is ticked; one press saves and provisions.
         assert await page.is_checked('input[name="locales"][value="en-US"]')
         assert await page.is_hidden("#certificate-box")
         await act.click("#provision")
-        await page.wait_for_selector("#provision-result", timeout=20000)
+        await page.wait_for_selector("#provision-result", timeout=40000)
         assert "created, built and enabled" in await page.inner_text("#provision-result")
         skill_id = bridge.core.settings.skill_id
         assert skill_id is not None
@@ -243,7 +243,7 @@ async def test_wizard_from_first_open_to_test_play(  # noqa: PLR0915 - one walk,
         assert "IDLE" not in await page.inner_text("main")
         await bridge.push({"streamUrl": "http://192.168.1.9:8097/flow/b.mp3", "playerId": "Den"})
         await page.wait_for_function(
-            "document.getElementById('status-live').textContent.includes('Den')", timeout=15000
+            "document.getElementById('status-live').textContent.includes('Den')", timeout=25000
         )
         assert await page.evaluate("window.__kept") == 1, "the Status page reloaded"
         await axe.check(page, "status: all set up")
