@@ -206,6 +206,9 @@ async def test_wizard_from_first_open_to_test_play(  # noqa: PLR0915 - one walk,
         await act.click("#provision")
         await page.wait_for_selector("#provision-result", timeout=40000)
         assert "created, built and enabled" in await page.inner_text("#provision-result")
+        log = await page.inner_text("#provision-log")
+        assert "Created the skill" in log
+        assert "UTC" not in log  # the browser's own time zone, as everywhere in the panel
         skill_id = bridge.core.settings.skill_id
         assert skill_id is not None
         await axe.check(page, "setup: skill provisioned")

@@ -168,7 +168,10 @@
     events.addEventListener("progress", (message) => {
       const line = JSON.parse(message.data);
       if (line.level === "done") { events.close(); reloadAt("step-skill"); return; }
-      log.textContent += `${line.line}\n`;
+      const time = document.createElement("time");
+      time.dataset.epoch = line.time;
+      log.append(time, `  ${line.level.toUpperCase()}  [${line.step}] ${line.text}\n`);
+      showTimes(log);
     });
     const watch = () => state().then((answer) => {
       if (answer.result === "ok" && !answer.data.running) reloadAt("step-skill");
