@@ -483,6 +483,18 @@ async def test_failures_are_pages_that_say_what_to_do(wizard: Wizard) -> None:
         await page.click("#enroll-finish")
         await page.goto(f"{ingress.url}devices")
         await page.wait_for_selector("table.devices")
+        # A hostile or outdated serial: the Devices page says so, as a page.
+        await page.evaluate(
+            "document.querySelector('input[name=serial]').value = '<b>nope</b>' + 'x'.repeat(5000)"
+        )
+        async with page.expect_navigation() as navigation:
+            await page.click("button.test-play >> nth=0")
+        response = await navigation.value
+        assert response is not None
+        assert response.status == 404
+        assert "text/html" in response.headers["content-type"]
+        assert "no longer on this Amazon account" in await page.inner_text("#devices-action-error")
+        await axe.check(page, "devices: unknown Echo")
         wizard.amazon.revoke_all()
         async with page.expect_navigation() as navigation:
             await page.click('button.test-play[data-name="Kitchen Echo"]')
