@@ -431,7 +431,9 @@ async def test_every_form_keeps_input_and_answers_at_the_field(  # noqa: PLR0915
     axe.write("forms")
 
 
-async def test_failures_are_pages_that_say_what_to_do(wizard: Wizard) -> None:
+async def test_failures_are_pages_that_say_what_to_do(  # noqa: PLR0915 - each failure
+    wizard: Wizard,
+) -> None:
     """Unknown pages, stale forms and an expired Amazon session: HTML that helps, never JSON."""
     bridge, ingress = wizard.bridge, wizard.ingress
     axe = AxeLog()
