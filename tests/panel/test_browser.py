@@ -136,7 +136,10 @@ async def test_wizard_from_first_open_to_test_play(  # noqa: PLR0915 - one walk,
     bridge, ingress = wizard.bridge, wizard.ingress
     axe, watch = AxeLog(), Watch()
     async with chromium(playwright_api) as browser:
-        context = await browser.new_context(locale="en-US", viewport=DESKTOP)
+        # On a phone in dark mode: the forms test walks the same steps on a light desktop.
+        context = await browser.new_context(
+            locale="en-US", viewport=PHONE, color_scheme="dark", is_mobile=True
+        )
         opened = await route_amazon(context)
         page = await context.new_page()
         watch.attach(page)
