@@ -157,6 +157,17 @@ async def test_wizard_from_first_open_to_test_play(  # noqa: PLR0915 - one walk,
         assert await _primary_buttons_per_step(page) <= 1
         await shot(page, "01-setup-first-open")
 
+        # The page knows the state it shows, so it can tell when the bridge moved on.
+        states = await page.evaluate(
+            """async () => {
+                const shown = JSON.parse(document.getElementById("checklist").dataset.state);
+                const now = (await (await fetch("provision/state")).json()).data;
+                const canonical = (o) => JSON.stringify(
+                    Object.keys(o).sort().map((k) => [k, o[k]]));
+                return [canonical(shown), canonical(now)];
+            }"""
+        )
+        assert states[0] == states[1], states
         # 1. Amazon: one click opens Amazon's page; this tab then asks for the address.
         await act.click("#enroll-start")
         sign_in_url = await _popup_url(context, opened, 0)

@@ -143,6 +143,8 @@
     window.location.assign(`setup?t=${Date.now()}${anchor ? `#${anchor}` : ""}`);
   };
   const shown = document.getElementById("checklist")?.dataset.state;
+  // The same state, whatever order its keys come in.
+  const canonical = (o) => JSON.stringify(Object.keys(o || {}).sort().map((k) => [k, o[k]]));
   document.querySelectorAll("form[data-opens-tab]").forEach((form) => {
     form.addEventListener("submit", () => {
       // A value that cannot be right: send it in this tab, where its message will show.
@@ -150,10 +152,10 @@
         form.removeAttribute("target");
         return;
       }
-      const before = JSON.stringify(JSON.parse(shown || "null"));
+      const before = canonical(JSON.parse(shown || "null"));
       let tries = 0;
       const wait = () => state().then((answer) => {
-        if (JSON.stringify(answer.data) !== before || ++tries > 60) reloadAt(`step-${form.dataset.opensTab}`);
+        if (canonical(answer.data) !== before || ++tries > 60) reloadAt(`step-${form.dataset.opensTab}`);
         else setTimeout(wait, 500);
       }).catch(() => setTimeout(wait, 1000));
       setTimeout(wait, 300);
