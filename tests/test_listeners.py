@@ -68,7 +68,9 @@ async def test_panel_refuses_other_peers(bridge: RunningBridge) -> None:
         async with other.get(f"{bridge.panel}/", headers=headers) as resp:
             assert resp.status == 403
             assert resp.content_type == "text/html"
-            assert "only serves the Home Assistant panel" in await resp.text()
+            page = await resp.text()
+            assert "only serves the Home Assistant panel" in page
+            assert bridge.core.csrf.token not in page
 
 
 async def test_supervised_panel_only_for_supervisor(

@@ -43,6 +43,16 @@ def test_public_url_trailing_slash_removed() -> None:
         pytest.param({"public_url": "http://a.example.com"}, "public_url", "https", id="http"),
         pytest.param({"public_url": "https://"}, "public_url", "host", id="no-host"),
         pytest.param({"public_url": "https://a.b/?x=1"}, "public_url", "query", id="query"),
+        pytest.param({"public_url": "https://a b.example"}, "public_url", "host", id="space"),
+        pytest.param({"public_url": "https://-a.example"}, "public_url", "host", id="hyphen"),
+        pytest.param(
+            {"public_url": "https://" + "a" * 64 + ".example"}, "public_url", "host", id="label"
+        ),
+        pytest.param(
+            {"public_url": "https://" + "abcdefgh." * 30 + "com"}, "public_url", "253", id="long"
+        ),
+        pytest.param({"public_url": "https://a.example/<x>"}, "public_url", "path", id="path"),
+        pytest.param({"public_url": "https://u:p@a.example"}, "public_url", "password", id="user"),
         pytest.param({"skill_id": "abc"}, "skill_id", "amzn1.ask.skill.", id="skill"),
         pytest.param({"ma_api_port": 70000}, "ma_api_port", "0-65535", id="port-high"),
         pytest.param({"public_port": "x"}, "public_port", "", id="port-text"),

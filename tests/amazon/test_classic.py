@@ -47,6 +47,22 @@ def test_wrong_length_is_refused(account: AmazonAccount, key: str) -> None:
         account.validate_otp_key(key)
 
 
+@pytest.mark.parametrize("length", [16, 22])
+def test_keys_pyotp_cannot_use_are_refused(account: AmazonAccount, length: int) -> None:
+    """A key under pyotp's 112 bits (23 characters) is refused, never a crash later."""
+    with pytest.raises(AmazonInputError) as caught:
+        account.current_otp_code(KEY[:length])
+    assert caught.value.field == "otp_key"
+    with pytest.raises(ValueError, match=r"112 bits|padding"):  # too few bits, or undecodable
+        pyotp.TOTP(KEY[:length]).now()  # what the live check used to run into
+
+
+@pytest.mark.parametrize("length", [23, 24, 32, 52, 56])
+def test_keys_pyotp_can_use_give_its_codes(account: AmazonAccount, length: int) -> None:
+    """Shorter and longer keys that decode to 112 bits or more make the same codes as pyotp."""
+    assert account.current_otp_code(KEY[:length]) == pyotp.TOTP(KEY[:length]).now()
+
+
 def test_non_base32_characters_are_named(account: AmazonAccount) -> None:
     """List the characters a base32 key can not contain (0, 1, 8, 9, punctuation)."""
     with pytest.raises(AmazonInputError, match=r"A-Z and the digits 2-7.*'0', '1', '8'"):

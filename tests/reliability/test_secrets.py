@@ -13,13 +13,14 @@ import aiohttp
 import pytest
 
 from alexa_bridge.const import FILE_DEVELOPER, FILE_SLOTS
+from alexa_bridge.helpers.csrf import FILE_TOKEN as FILE_FORM_TOKEN
 from alexa_bridge.helpers.files import write_json_atomic
 
+from ..bridge_process import start_process
 from ..conftest import BridgeFactory
 from ..fakes import alexa
-from ..fakes.amazon import HOSTS as AMAZON_HOSTS, FakeAmazon
+from ..fakes.amazon import FakeAmazon
 from ..harness import RunningBridge
-from ..test_process import _start
 
 API_PASSWORD = "pw-Known-Secret-8231"
 MA_TOKEN = "ma-token-Known-Secret-5120"
@@ -94,7 +95,7 @@ async def test_real_program_logs_no_secret(tmp_path: Path, level: str) -> None:
     """Run `python -m alexa_bridge` with known secrets: its log and files hold none of them."""
     data_dir = tmp_path / "data"
     _seed_developer(data_dir)
-    process = await _start(
+    process = await start_process(
         data_dir,
         ALEXA_BRIDGE_LOG_LEVEL=level,
         ALEXA_BRIDGE_PUBLIC_URL="https://bridge.example.com",
@@ -198,8 +199,7 @@ async def test_amazon_and_alexa_secrets_stay_out_of_debug_logs(
     data_dir = tmp_path / "data"
     _seed_developer(data_dir)
     bridge = await bridge_factory(data_dir)
-    for host in AMAZON_HOSTS:
-        bridge.cert_host.mapping[(host, 443)] = ("127.0.0.1", amazon.port)
+    amazon.route(bridge.cert_host.mapping)
     url = await bridge.core.amazon.start_enrollment("amazon.com")
     landing = amazon.sign_in(url)
     await bridge.core.amazon.finish_enrollment(landing)
@@ -243,6 +243,11 @@ async def test_amazon_and_alexa_secrets_stay_out_of_debug_logs(
     assert LWA_CLIENT_SECRET in store
     files = _outside_store(data_dir)
     files.pop(FILE_SLOTS)  # the relay and play tokens live there on purpose
+    form_token = files.pop(FILE_FORM_TOKEN)  # the panel's form token: its own 0600 file
+    assert form_token.strip() == bridge.core.csrf.token
     _assert_absent(secrets, {"log": log, "diagnostics": diagnostics} | files)
+    _assert_absent(
+        {"panel form token": form_token.strip()}, {"log": log, "diagnostics": diagnostics}
+    )
     _assert_private(data_dir)
     assert {Path(p).name for p in files} <= {"bridge.json", "skill.json"}

@@ -161,12 +161,19 @@
     window.location.assign(`setup?t=${Date.now()}${anchor ? `#${anchor}` : ""}`);
   };
   const shown = document.getElementById("checklist")?.dataset.state;
+  // The same state, whatever order its keys come in.
+  const canonical = (o) => JSON.stringify(Object.keys(o || {}).sort().map((k) => [k, o[k]]));
   document.querySelectorAll("form[data-opens-tab]").forEach((form) => {
     form.addEventListener("submit", () => {
-      const before = JSON.stringify(JSON.parse(shown || "null"));
+      // A value that cannot be right: send it in this tab, where its message will show.
+      if (Array.from(form.elements).some((el) => el.willValidate && !el.checkValidity())) {
+        form.removeAttribute("target");
+        return;
+      }
+      const before = canonical(JSON.parse(shown || "null"));
       let tries = 0;
       const wait = () => state().then((answer) => {
-        if (JSON.stringify(answer.data) !== before || ++tries > 60) reloadAt(`step-${form.dataset.opensTab}`);
+        if (canonical(answer.data) !== before || ++tries > 60) reloadAt(`step-${form.dataset.opensTab}`);
         else setTimeout(wait, 500);
       }).catch(() => setTimeout(wait, 1000));
       setTimeout(wait, 300);
@@ -181,7 +188,10 @@
     events.addEventListener("progress", (message) => {
       const line = JSON.parse(message.data);
       if (line.level === "done") { events.close(); reloadAt("step-skill"); return; }
-      log.textContent += `${line.line}\n`;
+      const time = document.createElement("time");
+      time.dataset.epoch = line.time;
+      log.append(time, `  ${line.level.toUpperCase()}  [${line.step}] ${line.text}\n`);
+      showTimes(log);
     });
     const watch = () => state().then((answer) => {
       if (answer.result === "ok" && !answer.data.running) reloadAt("step-skill");

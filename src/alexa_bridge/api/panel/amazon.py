@@ -7,13 +7,22 @@ from typing import Any
 from aiohttp import web
 
 from ...amazon import DOMAINS, ENROLLMENT_DOMAINS, AccountStatus, AmazonInputError
+from ...amazon.const import DOMAIN_LOCALES
 from ...amazon.models import ClassicStepKind
 from ...core import BridgeCore
+from ...panel.strings import suggest_locale
 from ...panel.wizard import StepId
 from .render import PanelInputError, redirect
 from .steps import Action, Fields
 
 ANCHOR = "setup#step-amazon"
+LOCALE_DOMAINS = {locale: domain for domain, locale in DOMAIN_LOCALES.items()}
+
+
+def suggest_domain(accept_language: str | None) -> str:
+    """Suggest the Amazon site of the browser's language and region (amazon.com otherwise)."""
+    locale = suggest_locale(accept_language, tuple(LOCALE_DOMAINS), DOMAIN_LOCALES[DOMAINS[0]])
+    return LOCALE_DOMAINS[locale]
 
 
 class AmazonStep:
@@ -35,7 +44,7 @@ class AmazonStep:
             "sign_out": self._sign_out,
         }
 
-    def context(self, _request: web.Request) -> dict[str, Any]:
+    def context(self, request: web.Request) -> dict[str, Any]:
         """Return what the step shows."""
         amazon = self.core.amazon
         account = amazon.state
@@ -43,7 +52,7 @@ class AmazonStep:
             "account": account,
             "domains": DOMAINS,
             "enroll_domains": [domain for domain in DOMAINS if domain in ENROLLMENT_DOMAINS],
-            "domain": account.domain or DOMAINS[0],
+            "domain": account.domain or suggest_domain(request.headers.get("Accept-Language")),
             "enrollment_url": amazon.enrollment_url,
             "classic_step": amazon.classic_step,
             "has_session": account.status

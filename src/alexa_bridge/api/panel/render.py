@@ -84,8 +84,16 @@ def redirect(location: str) -> web.HTTPSeeOther:
 
 def _message_page(request: web.Request, status: int, heading: str, text: str) -> web.Response:
     """Render an error as a panel page with a way back."""
+    # No form token on an error page: it may answer a peer the panel refuses.
     return render(
-        request, "message.html", "message", status, heading=heading, text=text, title=heading
+        request,
+        "message.html",
+        "message",
+        status,
+        heading=heading,
+        text=text,
+        title=heading,
+        csrf="",
     )
 
 
