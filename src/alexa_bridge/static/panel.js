@@ -16,7 +16,7 @@
   if (languageCookie && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(homeLanguage)) {
     const stored = () => document.cookie.split("; ").find((c) => c.startsWith(`${languageCookie}=`))?.split("=")[1];
     if (stored() !== homeLanguage) {
-      const path = window.location.pathname.replace(/[^/]*$/, "");
+      const path = new URL(".", document.baseURI).pathname;
       document.cookie = `${languageCookie}=${homeLanguage}; path=${path}; max-age=31536000; samesite=strict`;
       if (stored() === homeLanguage) window.location.reload();
     }
