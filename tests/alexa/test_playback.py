@@ -18,7 +18,7 @@ from ..harness import PUBLIC_URL, RunningBridge, stop_bridge
 
 KITCHEN = "amzn1.ask.device.KITCHEN"
 LIVING = "amzn1.ask.device.LIVING"
-STREAM = "http://192.168.1.10:8097/flow/session/kitchen/a.mp3"
+STREAM = "http://192.168.1.10:8097/flow/a.mp3"  # no player in the path: the default slot
 AUDIO = b"ID3\x04fake mp3 frames " * 64
 ART = b"\xff\xd8\xff\xe0fake jpeg"
 SPEECH_KEYS = ("outputSpeech", "reprompt", "card")

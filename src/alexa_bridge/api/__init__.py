@@ -43,6 +43,8 @@ def _register_music_assistant(app: web.Application, core: BridgeCore) -> None:
             web.get("/ma/latest-url", api.latest_url),
             web.post("/ma/control", api.control),
             web.get("/alexa/intents", api.intents),
+            # Last: only paths no route above matched, such as //ma/push-url.
+            web.route("*", "/{extra:/.*}", api.merged_slashes),
         ]
     )
 
