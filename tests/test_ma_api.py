@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import aiohttp
 import pytest
 
+import alexa_bridge
 from alexa_bridge.const import SKILL_LOCALES
 
 from .conftest import BridgeFactory
@@ -334,3 +336,34 @@ async def test_aiohttp_basic_auth_as_music_assistant_sends_it(
         f"{bridge.ma}/ma/push-url", json={"streamUrl": STREAM}, headers={"Authorization": header}
     ) as resp:
         assert resp.status == 200
+
+
+# Amazon's "ask <skill> to <utterance>" launch phrase per language ({} is the invocation name).
+ASK_FORMS = {
+    "en": "ask {} to",
+    "de": "sag {}",
+    "es": "pídele a {} que",
+    "fr": "demande à {} de",
+    "it": "chiedi a {} di",
+    "nl": "vraag {} om",
+    "pt": "peça ao {} para",
+}
+MODEL_FILES = Path(alexa_bridge.__file__).parent / "translations" / "skill"
+
+
+@pytest.mark.parametrize("locale", SKILL_LOCALES)
+async def test_spoken_pause_resume_stop_reach_their_intents(
+    bridge: RunningBridge, locale: str
+) -> None:
+    """MA speaks invocationName + " " + utterances[0]; the locale's model maps it to the intent."""
+    async with bridge.client.get(f"{bridge.ma}/alexa/intents", params={"locale": locale}) as resp:
+        answer = await resp.json()
+    model = json.loads((MODEL_FILES / f"{locale}.json").read_text("utf-8"))
+    invocation = model["invocationName"]
+    prefix = ASK_FORMS[locale.split("-", maxsplit=1)[0]].format(invocation)
+    samples = {item["name"]: item.get("samples", []) for item in model["intents"]}
+    spoken = {item["intent"]: item["utterances"][0] for item in answer["intents"]}
+    for intent in ("AMAZON.PauseIntent", "AMAZON.ResumeIntent", "AMAZON.StopIntent"):
+        phrase = f"{answer['invocationName']} {spoken[intent]}"
+        assert phrase.startswith(f"{prefix} "), (locale, phrase)
+        assert phrase[len(prefix) + 1 :] in samples[intent], (locale, intent, phrase)
