@@ -21,6 +21,7 @@ from .alexa import APISkill
 from .health import APIHealth
 from .integration import APIStatus
 from .ma import APIMusicAssistant
+from .ma_connection import APIMaConnection
 from .oauth import APIOAuth
 from .panel import APIPanel
 from .relay import APIRelay
@@ -105,6 +106,13 @@ def _register_panel(app: web.Application, core: BridgeCore) -> None:
             web.get("/provision/log", api.provisioning.log),
             web.get("/provision/state", api.provisioning.state),
             web.get("/static/{name}", api.static),
+        ]
+    )
+    ma_connection = APIMaConnection(core)
+    app.add_routes(
+        [
+            web.post("/music-assistant-check", ma_connection.check),
+            web.post("/music-assistant-fix", ma_connection.fix),
         ]
     )
     aiohttp_jinja2.setup(

@@ -15,7 +15,7 @@ from ..const import FILE_MA_LINK
 from ..exceptions import StorageError
 from ..panel.activity import ActivityKind
 from ..state.json_store import JsonStore
-from .generations import NEEDS_API_URL_CHANGE, RANK, Generation, newest, of_push
+from .generations import RANK, Generation, newest, of_push
 
 if TYPE_CHECKING:
     from ..core import BridgeCore
@@ -111,7 +111,7 @@ class MusicAssistantLink:
     @property
     def needs_api_url(self) -> bool:
         """Return whether to tell the user to point the provider's api_url at this bridge."""
-        return self.state is LinkState.NOT_REACHED or self.generation in NEEDS_API_URL_CHANGE
+        return self.state is LinkState.NOT_REACHED
 
     def pushes(self) -> list[PlayerPush]:
         """Return the last push per player, newest first (slots fill in after a restart)."""
