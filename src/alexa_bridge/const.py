@@ -70,7 +70,7 @@ ALEXA_TOKEN_MAX: Final = 1024
 SKILL_EVENT_TIMESTAMP_TOLERANCE: Final = 3600.0
 MAX_ANSWER_BYTES: Final = 24 * 1024  # Alexa refuses larger skill answers
 # Title, artist and album are cut to this many characters (see MAX_ANSWER_BYTES).
-MAX_METADATA_CHARS: Final = 256
+MAX_METADATA_CHARS: Final = 200
 
 # Relay.
 RELAY_CHUNK: Final = 64 * 1024
