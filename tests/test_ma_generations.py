@@ -9,9 +9,9 @@ before or after the Echo asked.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
