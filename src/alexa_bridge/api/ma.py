@@ -1,4 +1,10 @@
-"""The Music Assistant API: the calls MA's unchanged `alexa` provider makes."""
+"""The Music Assistant API: the calls MA's unchanged `alexa` provider makes.
+
+Every provider version from June 2025 to the newest (G1-G6, see
+`music_assistant/generations.py`) is answered: pushes with or without metadata,
+`playerId` and `canSkipSpeech`; `streamUrl: null` metadata refreshes (200, no-op);
+`//ma/push-url` from an api_url ending in "/"; `GET /alexa/intents` on provider load.
+"""
 
 from __future__ import annotations
 
