@@ -120,7 +120,9 @@ async def test_fix_sets_credentials_when_the_bridge_asks(
         assert resp.status == 200
     assert await post(bridge, "music-assistant-check") == 303
     assert bridge.core.ma_provider.last is not None
+    assert bridge.core.ma_provider.last.outcome == "points_here"
     # The password reads back as MA's substitute: the bridge can not tell, so it offers the fix.
+    assert 'id="ma-fix"' in await setup_page(bridge)
     assert await post(bridge, "music-assistant-fix") == 303
     (saved,) = music_assistant.sent("config/providers/save")
     assert saved["values"] == {

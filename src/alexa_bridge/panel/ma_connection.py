@@ -41,6 +41,19 @@ class MaConnectionView:
     players: tuple[PlayerPush, ...]
 
 
+def _fixable(core: BridgeCore, check: ProviderCheck) -> bool:
+    """Return whether the fix may help: the URL differs, or MA never got through."""
+    if check.outcome in FIXABLE:
+        return True
+    # MA's secret reads back masked: with the right URL, calls that never arrive may
+    # still be refused for their credentials.
+    return (
+        check.outcome is ProviderOutcome.POINTS_HERE
+        and core.options.api_auth_enabled
+        and core.ma_link.state is LinkState.NOT_REACHED
+    )
+
+
 def ma_connection_view(core: BridgeCore) -> MaConnectionView:
     """Collect the step's state from live components (no network calls)."""
     link = core.ma_link
@@ -62,6 +75,6 @@ def ma_connection_view(core: BridgeCore) -> MaConnectionView:
         token_from_option=options.ma_token is not None,
         supervised=core.supervised,
         check=check,
-        can_fix=core.ma_token is not None and check is not None and check.outcome in FIXABLE,
+        can_fix=core.ma_token is not None and check is not None and _fixable(core, check),
         players=tuple(link.pushes()),
     )
