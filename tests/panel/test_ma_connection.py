@@ -39,11 +39,11 @@ async def setup_page(bridge: RunningBridge) -> str:
         return html.unescape(await resp.text())
 
 
-async def post(bridge: RunningBridge, path: str, **fields: str) -> int:
+async def post(bridge: RunningBridge, action: str, **fields: str) -> int:
     """Post one of the step's forms with the page's CSRF token; return the status."""
-    data = {"csrf": bridge.core.csrf.token, **fields}
+    data = {"csrf": bridge.core.csrf.token, "action": action, **fields}
     async with bridge.client.post(
-        f"{bridge.panel}/{path}", data=data, allow_redirects=False
+        f"{bridge.panel}/music-assistant", data=data, allow_redirects=False
     ) as resp:
         if resp.status == 303:
             assert resp.headers["Location"] == "setup#step-music_assistant"
@@ -77,7 +77,7 @@ async def test_check_then_one_click_fix(
     bridge: RunningBridge, music_assistant: FakeMusicAssistantAlexa
 ) -> None:
     """Check reads MA's provider; the fix points api_url here and MA's reload connects."""
-    assert await post(bridge, "music-assistant-check", ma_url=music_assistant.url, ma_token=TOKEN)
+    assert await post(bridge, "check", ma_url=music_assistant.url, ma_token=TOKEN)
     body = await status(bridge)
     check = body["provider_check"]
     assert (check["outcome"], check["api_url"]) == ("points_elsewhere", "http://localhost:3000")
@@ -86,7 +86,7 @@ async def test_check_then_one_click_fix(
     assert "calls http://localhost:3000, not this bridge" in page
     assert 'id="ma-fix"' in page
     assert TOKEN not in page  # the stored token is never shown again
-    assert await post(bridge, "music-assistant-fix") == 303
+    assert await post(bridge, "fix") == 303
     assert music_assistant.values is not None
     assert music_assistant.values["api_url"] == body["api_url"]
     assert "api_username" not in music_assistant.values  # the bridge asks for no credentials
@@ -118,12 +118,12 @@ async def test_fix_sets_credentials_when_the_bridge_asks(
     auth = {"Authorization": "Basic bWE6UGFzc3f2cnQ="}  # ma:Passwört in Latin-1
     async with bridge.client.get(f"{bridge.ma}/api/status", headers=auth) as resp:
         assert resp.status == 200
-    assert await post(bridge, "music-assistant-check") == 303
+    assert await post(bridge, "check") == 303
     assert bridge.core.ma_provider.last is not None
     assert bridge.core.ma_provider.last.outcome == "points_here"
     # The password reads back as MA's substitute: the bridge can not tell, so it offers the fix.
     assert 'id="ma-fix"' in await setup_page(bridge)
-    assert await post(bridge, "music-assistant-fix") == 303
+    assert await post(bridge, "fix") == 303
     (saved,) = music_assistant.sent("config/providers/save")
     assert saved["values"] == {
         "api_url": bridge.core.ma_api_url,
@@ -154,11 +154,11 @@ async def test_check_explains_what_is_wrong(
     """A refused token, a user who is no admin, a missing provider: each said plainly."""
     for key, value in change.items():
         setattr(music_assistant, key, value)
-    await post(bridge, "music-assistant-check", ma_url=music_assistant.url, ma_token=TOKEN)
+    await post(bridge, "check", ma_url=music_assistant.url, ma_token=TOKEN)
     if outcome == "not_admin":
         assert bridge.core.ma_provider.last is not None
         assert bridge.core.ma_provider.last.outcome == "points_elsewhere"  # reading is allowed
-        await post(bridge, "music-assistant-fix")
+        await post(bridge, "fix")
     assert (await status(bridge))["provider_check"]["outcome"] == outcome
     assert shown in await setup_page(bridge)
     assert music_assistant.values in (
@@ -169,7 +169,7 @@ async def test_check_explains_what_is_wrong(
 
 async def test_unreachable_music_assistant(bridge: RunningBridge) -> None:
     """An address where nothing listens is reported as unreachable, not as a crash."""
-    await post(bridge, "music-assistant-check", ma_url="http://127.0.0.1:9", ma_token=TOKEN)
+    await post(bridge, "check", ma_url="http://127.0.0.1:9", ma_token=TOKEN)
     body = await status(bridge)
     assert body["provider_check"]["outcome"] == "unreachable"
     assert "cannot be reached" in await setup_page(bridge)
@@ -177,13 +177,12 @@ async def test_unreachable_music_assistant(bridge: RunningBridge) -> None:
 
 async def test_check_needs_the_page_token(bridge: RunningBridge) -> None:
     """A cross-site post without the page's token changes nothing."""
-    async with bridge.client.post(
-        f"{bridge.panel}/music-assistant-check", data={"ma_url": "http://evil:1"}
-    ) as resp:
+    url = f"{bridge.panel}/music-assistant"
+    async with bridge.client.post(url, data={"action": "check", "ma_url": "http://e:1"}) as resp:
         assert resp.status == 403
     assert bridge.core.settings.ma_url is None
-    async with bridge.client.post(
-        f"{bridge.panel}/music-assistant-check",
-        data={"csrf": bridge.core.csrf.token, "ma_url": "ftp://x"},
-    ) as resp:
+    data = {"csrf": bridge.core.csrf.token, "action": "check", "ma_url": "ftp://x"}
+    async with bridge.client.post(url, data=data) as resp:
         assert resp.status == 400
+        assert "ma_url" in (await resp.json())["message"]
+    assert bridge.core.settings.ma_url is None

@@ -109,12 +109,7 @@ def _register_panel(app: web.Application, core: BridgeCore) -> None:
         ]
     )
     ma_connection = APIMaConnection(core)
-    app.add_routes(
-        [
-            web.post("/music-assistant-check", ma_connection.check),
-            web.post("/music-assistant-fix", ma_connection.fix),
-        ]
-    )
+    app.add_routes([web.post("/music-assistant", ma_connection.action)])
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader(PACKAGE, "templates"),
