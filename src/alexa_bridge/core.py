@@ -16,6 +16,7 @@ from .alexa.locales import SkillLocales
 from .alexa.skill import SkillHandler
 from .alexa.trust import load_system_roots
 from .alexa.verifier import SkillRequestVerifier
+from .alexa.voice_intents import VoiceIntents
 from .amazon import AmazonAccount
 from .announce.mdns import MdnsAnnouncer
 from .announce.supervisor import SupervisorDiscovery
@@ -24,13 +25,14 @@ from .config.options import Options
 from .const import SHUTDOWN_TIMEOUT, VERSION
 from .helpers.csrf import CsrfGuard
 from .helpers.files import remove_stale_temp_files
-from .panel.activity import ActivityLog
+from .panel.activity import ActivityKind, ActivityLog
 from .panel.home_assistant import HomeAssistantLink
 from .panel.public_address import PublicCheck
 from .panel.strings import PanelStrings
 from .playback.ma_commands import MusicAssistantTransport
 from .playback.slots import SlotRegistry
 from .playback.test_play import TestPlays
+from .playback.voice import VoiceControl
 from .smapi import SkillProvisioning
 from .state.settings import BridgeSettings
 
@@ -73,6 +75,7 @@ class BridgeCore:
         self.test_plays = TestPlays(self)
         self.public_check: PublicCheck | None = None
         self.home_assistant: HomeAssistantLink | None = None  # reported by the integration
+        self.voice: VoiceControl | None = None
         self.bound_ports: dict[str, int] = {}
 
     @property
@@ -182,6 +185,9 @@ class BridgeCore:
         self._music_assistant = MusicAssistantClient(
             self.session, lambda: self.options.ma_url, lambda: self.options.ma_token
         )
+        self.voice = VoiceControl(
+            self._music_assistant, self.slots, lambda: bool(self.options.ma_token)
+        )
         self._skill = SkillHandler(
             self.slots,
             self.locales,
@@ -189,6 +195,7 @@ class BridgeCore:
             MusicAssistantTransport(self._music_assistant),
             self.create_task,
             apl_enabled=lambda: self.options.enable_apl,
+            voice=VoiceIntents(self.voice, self.slots, self.locales, self._record_voice),
         )
         self._panel_strings = await loop.run_in_executor(None, PanelStrings)
         self._discovery = SupervisorDiscovery(self)
@@ -202,6 +209,10 @@ class BridgeCore:
                 "No skill id yet: Alexa requests are refused until the skill is "
                 "provisioned in the panel or the skill_id option is set"
             )
+
+    def _record_voice(self, kind: str, outcome: str, ok: bool, latency_ms: float) -> None:
+        """Show a voice request on the Activity page (no query, titles or device ids)."""
+        self.activity.record(ActivityKind.VOICE, kind, outcome, latency_ms=latency_ms, ok=ok)
 
     def _prepare_data_dir(self) -> None:
         """Create the data directory (private) and clear half-written files."""

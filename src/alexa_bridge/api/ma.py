@@ -61,7 +61,9 @@ class APIMusicAssistant:
                 "playerId": result.slot.key or None,
                 "newStream": result.new_stream,
                 # True only while this player's Echo shows the page: MA then skips speaking.
-                "pageLive": self.core.skill.pages.live_page(result.slot.key) is not None,
+                "pageLive": self.core.skill.pages.live_page(result.slot.key) is not None
+                # A voice request plays this stream itself: MA need not speak its trigger.
+                or result.awaited,
             }
         )
 

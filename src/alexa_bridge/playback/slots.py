@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import logging
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 from ..const import FILE_SLOTS, PAIRING_WINDOW, SAVE_DELAY, PlayerActivity
 from ..exceptions import StorageError
@@ -28,6 +29,16 @@ class PushResult:
 
     slot: PlayerSlot
     new_stream: bool
+    awaited: bool = False  # a voice request was waiting for this stream (it plays it itself)
+
+
+def _is_for(wanted: str, player_id: str | None, stream_url: str) -> bool:
+    """Return whether a push is for a player: by its playerId, else by the stream URL's path."""
+    if player_id is not None:
+        return player_id == wanted
+    # Older MA sends no playerId; its stream URL carries the queue id (= the player id).
+    segments = [unquote(part) for part in urlsplit(stream_url).path.split("/")]
+    return any(segment.rsplit(".", 1)[0] == wanted or segment == wanted for segment in segments)
 
 
 class SlotRegistry:
@@ -41,6 +52,7 @@ class SlotRegistry:
         self._slots: dict[str, PlayerSlot] = {}
         self._devices: dict[str, str] = {}
         self._save_pending = False
+        self._waiters: dict[asyncio.Future[PlayerSlot], str] = {}
 
     async def setup(self) -> None:
         """Load slots and pairings from the data directory."""
@@ -102,7 +114,30 @@ class SlotRegistry:
         slot.image_url = image_url
         slot.updated_at = now
         self.schedule_save()
-        return PushResult(slot=slot, new_stream=new_stream)
+        awaited = new_stream and self._wake_waiters(player_id, slot)
+        return PushResult(slot=slot, new_stream=new_stream, awaited=awaited)
+
+    def expect_push(self, player_id: str) -> asyncio.Future[PlayerSlot]:
+        """Return a future for the next new stream pushed for a player (forget it after)."""
+        future: asyncio.Future[PlayerSlot] = asyncio.get_running_loop().create_future()
+        self._waiters[future] = player_id
+        return future
+
+    def forget_waiter(self, future: asyncio.Future[PlayerSlot]) -> None:
+        """Stop waiting for a push."""
+        self._waiters.pop(future, None)
+        future.cancel()
+
+    def _wake_waiters(self, player_id: str | None, slot: PlayerSlot) -> bool:
+        """Hand a new stream to whoever waits for its player; return whether anyone did."""
+        woken = False
+        for future, wanted in list(self._waiters.items()):
+            if future.done() or not _is_for(wanted, player_id, slot.stream_url):
+                continue
+            future.set_result(slot)
+            del self._waiters[future]
+            woken = True
+        return woken
 
     def set_pairing(self, device_id: str, player_id: str | None) -> None:
         """Pair an Echo with a player by hand, or forget its pairing (None)."""
@@ -141,6 +176,12 @@ class SlotRegistry:
             _LOGGER.info("Paired an Echo with player %r", slot.key or "(default)")
             return slot
         return self.latest()
+
+    def answered(self, slot: PlayerSlot, device_id: str) -> None:
+        """Mark a slot's new stream as answered by an Echo (a voice request played it there)."""
+        if slot.answered_by is None:
+            slot.answered_by = device_id
+            self.schedule_save()
 
     def by_relay_token(self, token: str) -> PlayerSlot | None:
         """Return the slot whose current stream has this relay token."""
