@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from alexa_bridge.alexa.intents import INTENTS, REQUIRED_INTENTS, SEARCH_INTENTS
+from alexa_bridge.alexa.intents import INTENTS, REQUIRED_INTENTS
 from alexa_bridge.alexa.locales import SkillLocales, locale_from_data
 from alexa_bridge.alexa.model_check import (
     check_all,
