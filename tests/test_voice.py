@@ -309,6 +309,15 @@ async def test_without_a_token_the_panel_is_named(
     assert "Connect Music Assistant in the Alexa Bridge panel" in (spoken(answer) or "")
 
 
+async def test_a_wrong_token_names_the_panel(
+    bridge_factory: BridgeFactory, music_assistant: FakeMusicAssistant
+) -> None:
+    """MA refuses the token (error 23): the Echo says to connect Music Assistant in the panel."""
+    bridge = await bridge_factory(ma_url=music_assistant.url, ma_token="expired-token")
+    answer, _ = await ask(bridge, "WhatsPlaying", {"room": "salon"}, locale="pt-BR")
+    assert "Conecte o Music Assistant no painel" in (spoken(answer) or "")
+
+
 async def test_ma_down_or_silent_is_spoken_in_time(
     home: RunningBridge, music_assistant: FakeMusicAssistant
 ) -> None:

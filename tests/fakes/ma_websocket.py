@@ -17,6 +17,7 @@ ERROR_MEDIA_NOT_FOUND = 2
 ERROR_PLAYER_UNAVAILABLE = 10
 ERROR_INVALID_COMMAND = 12
 ERROR_AUTH_REQUIRED = 20
+ERROR_INVALID_TOKEN = 23
 # SearchResults keys by media type ("radio" is singular in MA's model).
 RESULT_KEYS = {
     "artist": "artists",
@@ -243,7 +244,7 @@ class FakeMusicAssistant:
                 answer: dict[str, Any] = (
                     {"result": {"authenticated": True, "user": {"username": "bridge"}}}
                     if authenticated
-                    else {"error_code": ERROR_AUTH_REQUIRED, "details": "Invalid or expired token"}
+                    else {"error_code": ERROR_INVALID_TOKEN, "details": "Invalid or expired token"}
                 )
             elif not authenticated:
                 answer = {

@@ -26,8 +26,9 @@ _LOGGER = logging.getLogger(__name__)
 WS_PATH = "/ws"
 CONNECT_TIMEOUT = 3.0
 COMMAND_TIMEOUT = 4.0
-# Error codes of Music Assistant's API that mean "sign in first" or "wrong token".
-AUTH_ERROR_CODES = frozenset({20, 21, 401})
+# Error codes of Music Assistant's API that mean "sign in first" or "wrong token"
+# (AuthenticationRequired, AuthenticationFailed, InvalidToken).
+AUTH_ERROR_CODES = frozenset({20, 21, 23, 401})
 
 
 @dataclass(frozen=True, slots=True)
