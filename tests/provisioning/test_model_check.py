@@ -192,7 +192,7 @@ def test_a_trigger_missing_from_play_audio_is_refused() -> None:
 def test_rooms_from_music_assistant_fill_the_room_type() -> None:
     """Provisioning's room names replace the examples of the room slot type."""
     entry = SkillLocales().get("de-DE")
-    model = entry.interaction_model(("Küche Echo", "Wohnzimmer Sonos"))
+    model = entry.interaction_model(("Küche Echo", "Wohnzimmer  Sonos", "küche echo", " "))
     types = {t["name"]: t for t in model["interactionModel"]["languageModel"]["types"]}
     values = [v["name"]["value"] for v in types["MA_ROOM"]["values"]]
     assert values == ["Küche Echo", "Wohnzimmer Sonos"]

@@ -21,6 +21,21 @@ def normal(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+MAX_SLOT_VALUE = 140
+
+
+def room_values(rooms: tuple[str, ...]) -> list[str]:
+    """Return player names fit for slot values: trimmed, not empty, each name once."""
+    seen: set[str] = set()
+    values = []
+    for room in rooms:
+        name = " ".join(room.split())[:MAX_SLOT_VALUE]
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            values.append(name)
+    return values
+
+
 SPEECH_KEYS = (
     "nothing_pushed",
     "no_public_address",
@@ -156,7 +171,7 @@ class SkillLocale:
         if rooms:
             for entry in types:
                 if entry.get("name") == TYPE_ROOM:
-                    entry["values"] = [{"name": {"value": room}} for room in rooms]
+                    entry["values"] = [{"name": {"value": room}} for room in room_values(rooms)]
         return {
             "interactionModel": {
                 "languageModel": {
