@@ -195,6 +195,17 @@ async def test_on_a_room_starts_that_player_and_nothing_on_the_asker(
     assert home.core.slots.get(KITCHEN).relay_token == kitchen_before  # type: ignore[union-attr]
 
 
+async def test_a_device_without_audio_can_start_a_room(
+    home: RunningBridge, music_assistant: FakeMusicAssistant
+) -> None:
+    """A device that cannot play streams may still start music in a room, not on itself."""
+    answer, _ = await ask(home, "PlayArtist", {"query": "abba", "room": "salon"}, interfaces={})
+    assert spoken(answer) == "Playing ABBA in Salon Sonos."
+    answer, _ = await ask(home, "PlayArtist", {"query": "abba"}, interfaces={})
+    assert spoken(answer) == home.core.locales.get("en-US").speech["device_not_supported"]
+    assert len(music_assistant.sent("player_queues/play_media")) == 1
+
+
 async def test_another_echo_as_the_room_gets_mas_trigger(
     home: RunningBridge, music_assistant: FakeMusicAssistant
 ) -> None:

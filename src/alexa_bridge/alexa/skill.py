@@ -13,7 +13,7 @@ from ..playback.screens import PageCommand, ScreenPage, ScreenPages
 from ..playback.slots import SlotRegistry
 from . import apl, responses
 from .envelope import APL_USER_EVENT, AlexaRequest
-from .intents import IntentRole, IntentSpec, spec_of
+from .intents import SLOT_ROOM, IntentRole, IntentSpec, spec_of
 from .locales import SkillLocales
 from .voice_intents import VoiceIntents
 
@@ -160,6 +160,9 @@ class SkillHandler:
                 return await self._forward(req, spec.transport, spoken=True)
             case IntentRole.NOW_PLAYING if self.voice is not None:
                 return await self.voice.now_playing(req)
+            case IntentRole.SEARCH if self.voice is not None and req.slots.get(SLOT_ROOM):
+                # Another room plays it: the asking device need not play audio itself.
+                return await self.voice.play(req, spec, self._play_voice)
             case _:
                 return None
 
