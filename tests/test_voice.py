@@ -367,6 +367,11 @@ async def test_activity_shows_voice_requests_redacted(home: RunningBridge) -> No
     assert "abba" not in text.casefold()
     assert "zzz" not in text
     assert KITCHEN_ECHO not in text
+    async with home.client.get(f"{home.panel}/activity") as resp:
+        page = await resp.text()
+    assert "voice artist on this Echo" in page
+    assert "nothing_found" in page
+    assert '<option value="voice">' in page
 
 
 async def test_two_echos_ask_at_once(home: RunningBridge, streams: FakeStreams) -> None:
