@@ -237,8 +237,10 @@ async def test_whats_playing_here_and_in_a_room(
     home: RunningBridge, music_assistant: FakeMusicAssistant
 ) -> None:
     """The Echo's own slot (pushed metadata), or the named room's player from MA."""
-    await ask(home, "PlayMedia", {"query": "dancing queen"}, locale="en-GB")
+    started, _ = await ask(home, "PlayMedia", {"query": "dancing queen"}, locale="en-GB")
     await music_assistant.settle()
+    token = plays(started)[0]["audioItem"]["stream"]["token"]
+    await home.skill(alexa.audio_event("PlaybackStarted", token))
     answer, _ = await ask(home, "WhatsPlaying", locale="en-GB")
     assert spoken(answer) == "This is Dancing Queen by ABBA."
     assert answer["response"]["card"] == {
@@ -246,6 +248,9 @@ async def test_whats_playing_here_and_in_a_room(
         "title": "Dancing Queen",
         "content": "ABBA",
     }
+    await home.skill(alexa.audio_event("PlaybackStopped", token, 5000))
+    answer, _ = await ask(home, "WhatsPlaying", locale="en-GB")
+    assert spoken(answer) == "Nothing is playing on this Echo right now."
     await ask(home, "PlayAlbum", {"query": "abba gold", "room": "salon"})
     answer, _ = await ask(home, "WhatsPlaying", {"room": "Salon"}, locale="en-GB")
     assert spoken(answer) == "Salon Sonos is playing ABBA Gold by ABBA."

@@ -17,6 +17,7 @@ from ..clients.exceptions import (
     MusicAssistantConnectionError,
     MusicAssistantError,
 )
+from ..const import PlayerActivity
 from ..models.music_assistant import SEARCH_TYPES, MaPlayer, MediaItem, MediaKind
 from .rooms import resolve_room
 
@@ -35,6 +36,8 @@ ALEXA_DEADLINE = 8.0
 # causes within this window finds the stream already playing.
 TRIGGER_WINDOW = 30.0
 _NOT_WORD = re.compile(r"[^\w]+")
+# What the Echo reports when its stream is over or paused (Alexa has no paused state).
+STOPPED = frozenset({PlayerActivity.STOPPED, PlayerActivity.FINISHED})
 
 
 class VoiceOutcome(StrEnum):
@@ -244,7 +247,7 @@ class VoiceControl:
     async def now_playing(self, room: str | None, own: PlayerSlot | None) -> VoiceResult:
         """Return the title and artist of the asking Echo's slot, or of the named room."""
         if not room:
-            if own is None or not own.title:
+            if own is None or not own.title or own.activity in STOPPED:
                 return VoiceResult(VoiceOutcome.NOTHING_PLAYING)
             return VoiceResult(VoiceOutcome.NOW_PLAYING, title=own.title, artist=own.artist)
         try:
