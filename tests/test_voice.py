@@ -177,6 +177,10 @@ async def test_older_ma_speaks_anyway_and_the_launch_it_causes_plays_nothing_new
         )
         assert status == 200
         assert plays(again) == []
+    # Once the person stopped it, opening the skill plays it again.
+    await home.skill(alexa.audio_event("PlaybackStopped", token, 3000))
+    status, reopened = await home.skill(alexa.launch(device_id=KITCHEN_ECHO, locale="de-DE"))
+    assert len(plays(reopened)) == 1
 
 
 async def test_on_a_room_starts_that_player_and_nothing_on_the_asker(

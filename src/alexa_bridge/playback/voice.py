@@ -242,7 +242,12 @@ class VoiceControl:
         if started is None or self._clock() - started.at > TRIGGER_WINDOW:
             return False
         current = self._slots.get(started.player)
-        return current is not None and current.relay_token == started.relay_token
+        # A stream stopped since (a person said stop) may be started again.
+        return (
+            current is not None
+            and current.relay_token == started.relay_token
+            and current.activity not in STOPPED
+        )
 
     async def now_playing(self, room: str | None, own: PlayerSlot | None) -> VoiceResult:
         """Return the title and artist of the asking Echo's slot, or of the named room."""
