@@ -12,6 +12,9 @@ import aiohttp
 from aiohttp import WSMsgType, web
 
 TOKEN = "ma-long-lived-token-for-tests"
+# The two players of the shared `music_assistant` fixture.
+KITCHEN = "Kitchen Echo"
+BEDROOM = "Bedroom Echo"
 # Music Assistant's error codes (music_assistant_models/errors.py).
 ERROR_MEDIA_NOT_FOUND = 2
 ERROR_PLAYER_UNAVAILABLE = 10
