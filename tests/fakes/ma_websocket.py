@@ -75,6 +75,16 @@ def media_item(
     return item
 
 
+class FakeMusicAssistantError(Exception):
+    """An error MA answers with its own code (models errors.py) and details."""
+
+    def __init__(self, code: int, details: str) -> None:
+        """Keep MA's error code and text."""
+        super().__init__(details)
+        self.code = code
+        self.details = details
+
+
 @dataclass
 class FakeMusicAssistant:
     """Players with a playback state; every command is recorded as (command, args)."""
@@ -260,6 +270,8 @@ class FakeMusicAssistant:
                     await asyncio.sleep(self.delay)
                 try:
                     answer = {"result": self._answer(command, args)}
+                except FakeMusicAssistantError as err:
+                    answer = {"error_code": err.code, "details": err.details}
                 except LookupError as err:
                     answer = {"error_code": ERROR_PLAYER_UNAVAILABLE, "details": str(err)}
                 except MediaError as err:

@@ -167,6 +167,14 @@ def check_locale(locale: SkillLocale) -> list[str]:
         for name in SPOKEN_BY_MA
         if name in by_name and not (by_name[name].utterances or by_name[name].samples)
     ]
+    problems += [
+        f"{name}: Music Assistant speaks {by_name[name].utterances[0]!r}, "
+        "which is not one of the intent's samples"
+        for name in SPOKEN_BY_MA
+        if name in by_name
+        and by_name[name].utterances
+        and _normal(by_name[name].utterances[0]) not in {_normal(s) for s in by_name[name].samples}
+    ]
     problems += check_trigger_reaches_play(locale, locale.play_phrase)
     problems += _check_speech(locale)
     problems += _check_publishing(locale)

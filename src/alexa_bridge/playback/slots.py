@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import logging
 import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
 
 from ..const import FILE_SLOTS, PAIRING_WINDOW, SAVE_DELAY, PlayerActivity
 from ..exceptions import StorageError
-from ..models.slot import SCHEMA_SLOTS_FILE, PlayerSlot, new_token
+from ..models.slot import SCHEMA_SLOTS_FILE, PlayerSlot, capped, new_token
 from ..state.json_store import JsonStore
+from .stream_urls import player_of_stream
 
 if TYPE_CHECKING:
     from ..core import BridgeCore
@@ -30,15 +30,6 @@ class PushResult:
     slot: PlayerSlot
     new_stream: bool
     awaited: bool = False  # a voice request was waiting for this stream (it plays it itself)
-
-
-def _is_for(wanted: str, player_id: str | None, stream_url: str) -> bool:
-    """Return whether a push is for a player: by its playerId, else by the stream URL's path."""
-    if player_id is not None:
-        return player_id == wanted
-    # Older MA sends no playerId; its stream URL carries the queue id (= the player id).
-    segments = [unquote(part) for part in urlsplit(stream_url).path.split("/")]
-    return any(segment.rsplit(".", 1)[0] == wanted or segment == wanted for segment in segments)
 
 
 class SlotRegistry:
@@ -85,9 +76,22 @@ class SlotRegistry:
         """Return the slot whose stream was pushed most recently."""
         return max(self._slots.values(), key=lambda slot: slot.pushed_at, default=None)
 
-    def push(self, player_id: str | None, payload: dict[str, Any]) -> PushResult:
-        """Store a push; the same stream URL only refreshes the metadata."""
-        key = player_id or DEFAULT_SLOT
+    def route(self, player_id: str | None, stream_url: str) -> str:
+        """Return the slot a push belongs to, following how each MA version calls.
+
+        `playerId` wins (newest MA). Without it, a stream some slot already holds is that
+        slot's metadata update (the newest MA re-posts it without `playerId`); otherwise the
+        player id in MA's stream URL names the slot (older MA never sends `playerId`).
+        """
+        if player_id:
+            return player_id
+        holders = [slot for slot in self._slots.values() if slot.stream_url == stream_url]
+        if holders:
+            return max(holders, key=lambda slot: slot.pushed_at).key
+        return player_of_stream(stream_url) or DEFAULT_SLOT
+
+    def push(self, key: str, payload: dict[str, Any], *, page_handoff: bool = False) -> PushResult:
+        """Store a push in a routed slot; the same stream URL only refreshes the metadata."""
         now = self._clock()
         slot = self._slots.get(key)
         new_stream = slot is None or slot.stream_url != payload["streamUrl"]
@@ -103,18 +107,19 @@ class SlotRegistry:
             slot.offset_ms = 0
             slot.play_failures = 0
             slot.activity = PlayerActivity.IDLE
+            slot.page_handoff = page_handoff
             # Late events about the previous stream must not land on the new one.
             slot.audio_token = None
-        slot.title = payload.get("title")
-        slot.artist = payload.get("artist")
-        slot.album = payload.get("album")
+        slot.title = capped(payload.get("title"))
+        slot.artist = capped(payload.get("artist"))
+        slot.album = capped(payload.get("album"))
         image_url = payload.get("imageUrl")
         if image_url != slot.image_url:
             slot.image_token = new_token() if image_url else None
         slot.image_url = image_url
         slot.updated_at = now
         self.schedule_save()
-        awaited = new_stream and self._wake_waiters(player_id, slot)
+        awaited = new_stream and self._wake_waiters(slot)
         return PushResult(slot=slot, new_stream=new_stream, awaited=awaited)
 
     def expect_push(self, player_id: str) -> asyncio.Future[PlayerSlot]:
@@ -123,16 +128,20 @@ class SlotRegistry:
         self._waiters[future] = player_id
         return future
 
+    def awaited(self, player_id: str) -> bool:
+        """Return whether a voice request waits for this player's next stream."""
+        return player_id in self._waiters.values()
+
     def forget_waiter(self, future: asyncio.Future[PlayerSlot]) -> None:
         """Stop waiting for a push."""
         self._waiters.pop(future, None)
         future.cancel()
 
-    def _wake_waiters(self, player_id: str | None, slot: PlayerSlot) -> bool:
+    def _wake_waiters(self, slot: PlayerSlot) -> bool:
         """Hand a new stream to whoever waits for its player; return whether anyone did."""
         woken = False
         for future, wanted in list(self._waiters.items()):
-            if future.done() or not _is_for(wanted, player_id, slot.stream_url):
+            if future.done() or wanted != slot.key:
                 continue
             future.set_result(slot)
             del self._waiters[future]
