@@ -10,11 +10,15 @@ from urllib.parse import unquote
 
 import pytest
 
+from alexa_bridge.alexa import apl
+from alexa_bridge.playback.screens import REFRESH_PERIOD
+
 from .conftest import BridgeFactory
 from .fakes import alexa
 from .fakes.ma_websocket import TOKEN, FakeMusicAssistant, media_item
 from .fakes.music_assistant import FakeMusicAssistant as FakeStreams, flow_bytes
 from .harness import RunningBridge
+from .test_apl import SHOW, start_home
 
 KITCHEN_ECHO = "amzn1.ask.device.KITCHENECHO"
 BEDROOM_ECHO = "amzn1.ask.device.BEDROOMECHO"
@@ -398,3 +402,28 @@ async def test_two_echos_ask_at_once(home: RunningBridge, streams: FakeStreams) 
     assert k["audioItem"]["stream"]["url"].endswith(f"/{slots.get(KITCHEN).relay_token}.mp3")  # type: ignore[union-attr]
     assert b["audioItem"]["stream"]["url"].endswith(f"/{slots.get(BEDROOM).relay_token}.mp3")  # type: ignore[union-attr]
     assert slots.get(BEDROOM).title == "Morning Coffee"  # type: ignore[union-attr]
+
+
+async def test_a_show_with_a_live_page_gets_the_voice_stream_once(
+    bridge_factory: BridgeFactory, music_assistant: FakeMusicAssistant
+) -> None:
+    """Screens on and the page live: the voice answer plays and renders; no tick plays again."""
+    bridge = await bridge_factory(enable_apl=True, ma_url=music_assistant.url, ma_token=TOKEN)
+    music_assistant.bridge_url = bridge.ma
+    home = await start_home(bridge)
+    answer, elapsed = await ask(
+        bridge, "PlayArtist", {"query": "abba"}, device_id=SHOW, interfaces=alexa.APL_INTERFACES
+    )
+    assert elapsed < ALEXA_DEADLINE
+    assert [d["type"] for d in directives(answer)] == [
+        "AudioPlayer.Play",
+        "Alexa.Presentation.APL.RenderDocument",
+    ]
+    await music_assistant.settle()
+    [(body, reply)] = music_assistant.pushes
+    assert body["canSkipSpeech"] is True
+    assert reply["pageLive"] is True
+    home.clock.advance(REFRESH_PERIOD)
+    [render] = [d for d in directives(answer) if d["type"].endswith("RenderDocument")]
+    tick = await home.tick(render["datasources"][apl.DATASOURCE]["revision"])
+    assert "AudioPlayer.Play" not in [d["type"] for d in directives(tick)]
