@@ -148,7 +148,7 @@ async def test_wizard_from_first_open_to_test_play(  # noqa: PLR0915 - one walk,
         page.on("request", lambda request: requested.append(request.url))
 
         await page.goto(ingress.url)
-        assert await page.locator("ol.checklist li").count() == 5
+        assert await page.locator("ol.checklist li").count() == 6
         assert "Anna Example" in await page.inner_text("header")
         order = await page.locator("ol.checklist li a").all_inner_texts()
         assert order[:3] == ["Amazon account", "Public address", "Developer authorization"]

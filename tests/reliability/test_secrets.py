@@ -250,4 +250,4 @@ async def test_amazon_and_alexa_secrets_stay_out_of_debug_logs(
         {"panel form token": form_token.strip()}, {"log": log, "diagnostics": diagnostics}
     )
     _assert_private(data_dir)
-    assert {Path(p).name for p in files} <= {"bridge.json", "skill.json"}
+    assert {Path(p).name for p in files} <= {"bridge.json", "skill.json", "music_assistant.json"}

@@ -1,4 +1,9 @@
-"""Build Alexa response envelopes; AudioPlayer and screen-event answers never carry speech."""
+"""Build Alexa response envelopes; AudioPlayer and screen-event answers never carry speech.
+
+Directive builders leave `shouldEndSession` out: Amazon refuses it (and speech, cards and
+reprompts) in answers to AudioPlayer.* and PlaybackController.* requests; voice answers
+get it through `end_session()`.
+"""
 
 from __future__ import annotations
 
@@ -27,12 +32,16 @@ def empty() -> dict[str, Any]:
     return _envelope({})
 
 
-def speak(text: str, *, reprompt: str | None = None) -> dict[str, Any]:
-    """Say something; keep the session open only when a reprompt is given."""
+def speak(
+    text: str, *, reprompt: str | None = None, card: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    """Say something (and show a card on screens); keep the session open only to reprompt."""
     response: dict[str, Any] = {
         "outputSpeech": {"type": "PlainText", "text": text},
         "shouldEndSession": reprompt is None,
     }
+    if card is not None:
+        response["card"] = {"type": "Simple", "title": card[0], "content": card[1]}
     if reprompt is not None:
         response["reprompt"] = {"outputSpeech": {"type": "PlainText", "text": reprompt}}
     return _envelope(response)
@@ -71,12 +80,28 @@ def play(
         "playBehavior": behavior,
         "audioItem": audio_item,
     }
-    return _envelope({"directives": [directive], "shouldEndSession": True})
+    return _envelope({"directives": [directive]})
+
+
+def with_speech(answer: dict[str, Any], text: str) -> dict[str, Any]:
+    """Add speech to an answer to a spoken request (before its Play starts)."""
+    response = {**answer["response"], "outputSpeech": {"type": "PlainText", "text": text}}
+    return {**answer, "response": response}
 
 
 def stop() -> dict[str, Any]:
     """Stop the stream now playing."""
-    return _envelope({"directives": [{"type": "AudioPlayer.Stop"}], "shouldEndSession": True})
+    return _envelope({"directives": [{"type": "AudioPlayer.Stop"}]})
+
+
+def end_session(answer: dict[str, Any]) -> dict[str, Any]:
+    """Close the session of a voice answer that plays or stops (an open one pauses audio)."""
+    response = answer["response"]
+    directives = response.get("directives", [])
+    plays_or_stops = any(d["type"].startswith("AudioPlayer.") for d in directives)
+    if not plays_or_stops or "shouldEndSession" in response:
+        return answer
+    return {**answer, "response": {**response, "shouldEndSession": True}}
 
 
 def add_directives(answer: dict[str, Any], directives: list[dict[str, Any]]) -> dict[str, Any]:

@@ -13,31 +13,16 @@ from ..playback.screens import PageCommand, ScreenPage, ScreenPages
 from ..playback.slots import SlotRegistry
 from . import apl, responses
 from .envelope import APL_USER_EVENT, AlexaRequest
+from .intents import SLOT_ROOM, IntentRole, IntentSpec, spec_of
 from .locales import SkillLocales
+from .voice_intents import VoiceIntents
 
 _LOGGER = logging.getLogger(__name__)
 
-INTENT_PLAY = "PlayAudio"
-INTENTS_NOT_AVAILABLE = frozenset({"AMAZON.RepeatIntent"})
-# Spoken transport intents and the Echo's buttons that Music Assistant carries out.
-TRANSPORT_INTENTS = {
-    "AMAZON.NextIntent": Transport.NEXT,
-    "AMAZON.PreviousIntent": Transport.PREVIOUS,
-    "AMAZON.StartOverIntent": Transport.START_OVER,
-    "AMAZON.ShuffleOnIntent": Transport.SHUFFLE_ON,
-    "AMAZON.ShuffleOffIntent": Transport.SHUFFLE_OFF,
-    "AMAZON.LoopOnIntent": Transport.LOOP_ON,
-    "AMAZON.LoopOffIntent": Transport.LOOP_OFF,
-}
+# The Echo's buttons that Music Assistant carries out (spoken intents: see intents.INTENTS).
 TRANSPORT_BUTTONS = {
     "PlaybackController.NextCommandIssued": Transport.NEXT,
     "PlaybackController.PreviousCommandIssued": Transport.PREVIOUS,
-}
-# Spoken intents that stop the Echo, and what they tell Music Assistant.
-STOP_INTENTS = {
-    "AMAZON.PauseIntent": Transport.PAUSE,
-    "AMAZON.StopIntent": Transport.STOP,
-    "AMAZON.CancelIntent": Transport.STOP,
 }
 OUTCOME_SPEECH = {
     TransportOutcome.NOT_PAIRED: "not_paired",
@@ -63,8 +48,9 @@ class SkillHandler:
         transport: MusicAssistantTransport,
         spawn: SpawnTask,
         *,
+        pages: ScreenPages,
         apl_enabled: Callable[[], bool] = lambda: False,
-        pages: ScreenPages | None = None,
+        voice: VoiceIntents | None = None,
     ) -> None:
         """Keep the slots, the skill's strings, the public address and the way back to MA."""
         self._slots = slots
@@ -73,21 +59,22 @@ class SkillHandler:
         self._transport = transport
         self._spawn = spawn
         self._apl_enabled = apl_enabled
-        self.pages = pages if pages is not None else ScreenPages()
+        self._pages = pages
+        self.voice = voice
 
     async def handle(self, req: AlexaRequest) -> dict[str, Any]:
         """Dispatch by request type; unknown types get an empty answer."""
         kind = req.type
         if kind == "LaunchRequest":
-            return self._start(req)
+            return responses.end_session(self._start(req))
         if kind == "IntentRequest":
-            return await self._intent(req)
+            return responses.end_session(await self._intent(req))
         if kind.startswith("AudioPlayer."):
             return self._audio_event(req)
         if kind.startswith("PlaybackController."):
             return await self._controller(req)
         if kind == APL_USER_EVENT:
-            return await self._user_event(req)
+            return responses.end_session(await self._user_event(req))
         if kind == APL_RUNTIME_ERROR:
             _LOGGER.warning("An Echo screen reported page errors: %s", "; ".join(req.apl_errors))
         elif kind == "System.ExceptionEncountered":
@@ -128,28 +115,65 @@ class SkillHandler:
         return self._say(req, key)
 
     async def _intent(self, req: AlexaRequest) -> dict[str, Any]:
-        """Answer a spoken intent."""
-        intent = req.intent or ""
-        if intent == "AMAZON.HelpIntent":
-            speech = self._locales.get(req.locale).speech
-            return responses.speak(speech["help"], reprompt=speech["help_reprompt"])
-        if intent == "AMAZON.NavigateHomeIntent":
-            return responses.empty()
-        if intent in INTENTS_NOT_AVAILABLE:
-            return self._say(req, "not_available")
-        if intent in TRANSPORT_INTENTS:
-            return await self._forward(req, TRANSPORT_INTENTS[intent], spoken=True)
-        if intent not in STOP_INTENTS.keys() | {INTENT_PLAY, "AMAZON.ResumeIntent"}:
-            return self._say(req, "fallback")
+        """Answer a spoken intent by its role in the intent table."""
+        spec = spec_of(req.intent)
+        role = spec.role
+        if role is IntentRole.SEARCH and self._locales.get(req.locale).is_play_phrase(
+            req.intent or "", req.slots
+        ):
+            # Music Assistant's own trigger ("play audio") heard as a search: it means PlayAudio.
+            role = IntentRole.PLAY
+        answer = await self._answer_anywhere(req, spec, role)
+        if answer is not None:
+            return answer
         if not req.supports_audio:
             return self._say(req, "device_not_supported")
-        if intent == INTENT_PLAY:
-            return self._start(req)
-        if intent == "AMAZON.ResumeIntent":
-            self._report(req, Transport.RESUME)
-            return self._with_page(req, self._resume(req, spoken=True))
-        self._report(req, STOP_INTENTS[intent])
-        return self._stop(req)
+        match role:
+            case IntentRole.PLAY:
+                return self._start(req)
+            case IntentRole.SEARCH if self.voice is not None:
+                return await self.voice.play(req, spec, self._play_voice)
+            case IntentRole.RESUME:
+                self._report(req, Transport.RESUME)
+                return self._with_page(req, self._resume(req, spoken=True))
+            case IntentRole.STOP if spec.transport is not None:
+                self._report(req, spec.transport)
+                return self._stop(req)
+            case _:
+                return self._say(req, "fallback")
+
+    async def _answer_anywhere(
+        self, req: AlexaRequest, spec: IntentSpec, role: IntentRole
+    ) -> dict[str, Any] | None:
+        """Answer the intents that need no AudioPlayer on the Echo; None for the others."""
+        match role:
+            case IntentRole.HELP:
+                speech = self._locales.get(req.locale).speech
+                return responses.speak(speech["help"], reprompt=speech["help_reprompt"])
+            case IntentRole.QUIET:
+                return responses.empty()
+            case IntentRole.NOT_AVAILABLE:
+                return self._say(req, "not_available")
+            case IntentRole.FALLBACK:
+                return self._say(req, "fallback")
+            case IntentRole.TRANSPORT if spec.transport is not None:
+                return await self._forward(req, spec.transport, spoken=True)
+            case IntentRole.NOW_PLAYING if self.voice is not None:
+                return await self.voice.now_playing(req)
+            case IntentRole.SEARCH if self.voice is not None and req.slots.get(SLOT_ROOM):
+                # Another room plays it: the asking device need not play audio itself.
+                return await self.voice.play(req, spec, self._play_voice)
+            case _:
+                return None
+
+    def _play_voice(self, req: AlexaRequest, slot: PlayerSlot, speech: str) -> dict[str, Any]:
+        """Play the stream a voice request started on the asking Echo, saying what it is."""
+        if req.device_id:
+            self._slots.answered(slot, req.device_id)
+        answer = self._with_page(req, self._play(req, slot, 0, spoken=True))
+        if not answer["response"].get("directives"):
+            return answer  # no public address: the answer already says why
+        return responses.with_speech(answer, speech)
 
     def _start(self, req: AlexaRequest) -> dict[str, Any]:
         """Play the device's slot from the start of what Music Assistant pushed."""
@@ -158,6 +182,10 @@ class SkillHandler:
         slot = self._slots.slot_for_device(req.device_id) if req.device_id else self._slots.latest()
         if slot is None:
             return self._say(req, "nothing_pushed")
+        if self.voice is not None and self.voice.voice.already_started(req.device_id, slot):
+            # MA's spoken trigger after a voice start: the Echo already plays this stream.
+            _LOGGER.info("The Echo already plays what a voice request started; no new Play")
+            return responses.empty()
         return self._with_page(req, self._play(req, slot, 0, spoken=True))
 
     def _resume(self, req: AlexaRequest, *, spoken: bool) -> dict[str, Any]:
@@ -188,7 +216,7 @@ class SkillHandler:
             return self._say(req, "no_public_address") if spoken else responses.empty()
         token = self._slots.start_play(slot)
         if req.device_id:
-            self.pages.played(req.device_id, slot.relay_token)
+            self._pages.played(req.device_id, slot.relay_token)
         art = self._art_url(slot)
         metadata = responses.Metadata(title=slot.title, subtitle=slot.subtitle, art_url=art)
         _LOGGER.info(
@@ -234,7 +262,7 @@ class SkillHandler:
         if slot is None:
             return answer
         now = self._now_playing(slot)
-        page = self.pages.rendered(req.device_id, slot.key, now.revision, slot.relay_token)
+        page = self._pages.rendered(req.device_id, slot.key, now.revision, slot.relay_token)
         return responses.add_directives(answer, [apl.render(page.token, now)])
 
     def _page_slot(self, req: AlexaRequest) -> PlayerSlot | None:
@@ -242,7 +270,7 @@ class SkillHandler:
         slot = self._slots.by_audio_token(req.player_token)
         if slot is None and req.device_id:
             slot = self._slots.paired_slot(req.device_id)
-            page = self.pages.get(req.device_id)
+            page = self._pages.get(req.device_id)
             if slot is None and page is not None:
                 slot = self._slots.get(page.player)
         return slot
@@ -255,7 +283,7 @@ class SkillHandler:
         page = None
         if slot is not None:
             # Only a page that shows one of our players counts as live for it.
-            page = self.pages.seen(req.device_id, req.apl_token, slot.key, slot.relay_token)
+            page = self._pages.seen(req.device_id, req.apl_token, slot.key, slot.relay_token)
         match req.event_name:
             case apl.EVENT_REFRESH:
                 return self._refresh(req, page, slot) if page and slot else responses.empty()
@@ -273,10 +301,11 @@ class SkillHandler:
 
     def _refresh(self, req: AlexaRequest, page: ScreenPage, slot: PlayerSlot) -> dict[str, Any]:
         """Deliver what a page owes: a new stream, MA's pause/resume, new metadata (limited)."""
-        command = self.pages.take_command(page)
+        command = self._pages.take_command(page)
         answer = responses.empty()
-        if slot.relay_token != page.relay_token:
+        if slot.relay_token != page.relay_token and slot.page_handoff:
             # MA pushed a new stream and skipped its spoken trigger because the page is live.
+            # Without canSkipSpeech MA speaks instead, and that request plays the stream.
             if req.device_id and self._slots.paired_slot(req.device_id) is slot:
                 self._slots.slot_for_device(req.device_id)
             answer = self._play(req, slot, 0, spoken=False)
@@ -286,8 +315,8 @@ class SkillHandler:
             answer = self._play(req, slot, slot.offset_ms, spoken=False)
         now = self._now_playing(slot)
         shown = req.arguments[1] if len(req.arguments) > 1 else page.shown
-        if shown != now.revision and self.pages.may_update(page):
-            self.pages.updated(page, now.revision)
+        if shown != now.revision and self._pages.may_update(page):
+            self._pages.updated(page, now.revision)
             answer = responses.add_directives(answer, [apl.update(page.token, now)])
         return answer
 

@@ -25,6 +25,7 @@ from .oauth import APIOAuth
 from .panel import (
     APIActivity,
     APIDevices,
+    APIMaConnection,
     APIProvisioningProgress,
     APISetup,
     APIStatusPage,
@@ -51,6 +52,8 @@ def _register_music_assistant(app: web.Application, core: BridgeCore) -> None:
             web.get("/ma/latest-url", api.latest_url),
             web.post("/ma/control", api.control),
             web.get("/alexa/intents", api.intents),
+            # Last: only paths no route above matched, such as //ma/push-url.
+            web.route("*", "/{extra:/.*}", api.merged_slashes),
         ]
     )
 
@@ -98,6 +101,7 @@ def _register_panel(app: web.Application, core: BridgeCore) -> None:
     status = APIStatusPage(core)
     devices = APIDevices(core)
     activity = APIActivity(core)
+    music_assistant = APIMaConnection(core)
     app.add_routes(
         [
             web.get("/", setup.setup_page),
@@ -114,6 +118,7 @@ def _register_panel(app: web.Application, core: BridgeCore) -> None:
             web.get("/provision/events", progress.events),
             web.get("/provision/log", progress.log),
             web.get("/provision/state", progress.state),
+            web.post("/music-assistant", music_assistant.action),
             web.get("/static/{name}", static),
         ]
     )

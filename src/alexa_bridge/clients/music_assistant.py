@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from ..models.music_assistant import MaPlayer, MediaItem, parse_search
 from .exceptions import (
     MusicAssistantAuthError,
     MusicAssistantConnectionError,
     MusicAssistantError,
+    MusicAssistantPermissionError,
     MusicAssistantTimeoutError,
 )
 
@@ -25,8 +27,10 @@ _LOGGER = logging.getLogger(__name__)
 WS_PATH = "/ws"
 CONNECT_TIMEOUT = 3.0
 COMMAND_TIMEOUT = 4.0
-# Error codes of Music Assistant's API that mean "sign in first" or "wrong token".
-AUTH_ERROR_CODES = frozenset({20, 21, 401})
+# Error codes of Music Assistant's API that mean "sign in first" or "wrong token"
+# (AuthenticationRequired, AuthenticationFailed, InvalidToken), and "not allowed".
+AUTH_ERROR_CODES = frozenset({20, 21, 23, 401})
+PERMISSION_ERROR_CODE = 22
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +58,10 @@ class MusicAssistantClient:
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
         self._pending: dict[str, asyncio.Future[Any]] = {}
+        self._partial: dict[str, list[Any]] = {}
         self._ids = itertools.count(1)
         self._connect_lock = asyncio.Lock()
         self.server_info: ServerInfo | None = None
-
-    @property
-    def connected(self) -> bool:
-        """Return whether the websocket is open."""
-        return self._ws is not None and not self._ws.closed
 
     async def close(self) -> None:
         """Close the websocket and fail every pending command."""
@@ -91,6 +91,35 @@ class MusicAssistantClient:
             raise MusicAssistantConnectionError(
                 f"Music Assistant is not reachable: {type(err).__name__}"
             ) from err
+
+    async def search(self, query: str, media_types: tuple[str, ...], limit: int) -> list[MediaItem]:
+        """Search MA's library and providers (`music/search`); items of the asked types."""
+        result = await self.command(
+            "music/search", search_query=query, media_types=list(media_types), limit=limit
+        )
+        return parse_search(result, media_types)
+
+    async def play_media(
+        self, queue_id: str, uri: str, *, radio_mode: bool = False, option: str = "replace"
+    ) -> None:
+        """Replace a player's queue with a media item (`player_queues/play_media`)."""
+        await self.command(
+            "player_queues/play_media",
+            queue_id=queue_id,
+            media=uri,
+            option=option,
+            radio_mode=radio_mode,
+        )
+
+    async def players(self) -> list[MaPlayer]:
+        """Return every player MA knows (`players/all`)."""
+        result = await self.command("players/all")
+        players = [MaPlayer.from_api(entry) for entry in result or []]
+        return [player for player in players if player is not None]
+
+    async def player(self, player_id: str) -> MaPlayer | None:
+        """Return one player (`players/get`), or None when MA does not know it."""
+        return MaPlayer.from_api(await self.command("players/get", player_id=player_id))
 
     async def _connected(self) -> aiohttp.ClientWebSocketResponse:
         """Return the open websocket, connecting and signing in first when needed."""
@@ -150,16 +179,29 @@ class MusicAssistantClient:
             self._fail_pending(MusicAssistantConnectionError("Music Assistant closed the socket"))
 
     def _resolve(self, data: dict[str, Any]) -> None:
-        """Complete one pending command with its result or error."""
-        future = self._pending.get(str(data["message_id"]))
-        if future is None or future.done() or data.get("partial"):
+        """Complete one pending command with its result or error (joining partial lists)."""
+        message_id = str(data["message_id"])
+        future = self._pending.get(message_id)
+        if future is None or future.done():
+            self._partial.pop(message_id, None)
             return
+        if data.get("partial"):
+            chunk = data.get("result")
+            self._partial.setdefault(message_id, []).extend(
+                chunk if isinstance(chunk, list) else []
+            )
+            return
+        earlier = self._partial.pop(message_id, None)
+        if earlier is not None and isinstance(data.get("result"), list):
+            data = {**data, "result": [*earlier, *data["result"]]}
         if "error_code" in data:
             code = data.get("error_code")
             details = str(data.get("details") or "error")
-            error_type = (
-                MusicAssistantAuthError if code in AUTH_ERROR_CODES else MusicAssistantError
-            )
+            error_type: type[MusicAssistantError] = MusicAssistantError
+            if code in AUTH_ERROR_CODES:
+                error_type = MusicAssistantAuthError
+            elif code == PERMISSION_ERROR_CODE:
+                error_type = MusicAssistantPermissionError
             future.set_exception(error_type(f"Music Assistant: {details}"))
         else:
             future.set_result(data.get("result"))
@@ -170,3 +212,4 @@ class MusicAssistantClient:
             if not future.done():
                 future.set_exception(error)
         self._pending.clear()
+        self._partial.clear()

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from ..amazon import AccountStatus
+from ..music_assistant.link import LinkState
 from ..playback.test_play import TestStage
 from ..smapi.const import DeveloperStatus, RunState
 
@@ -32,6 +33,7 @@ class StepId(StrEnum):
     DEVELOPER = "developer"
     SKILL = "skill"
     TEST = "test"
+    MUSIC_ASSISTANT = "music_assistant"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,14 @@ def _test(core: BridgeCore) -> StepState:
     return StepState.TODO
 
 
+def _music_assistant(core: BridgeCore) -> StepState:
+    """Rate the MA step: done once MA's provider called, an error after a failed check."""
+    if core.ma_link.state is not LinkState.NOT_REACHED:
+        return StepState.DONE
+    check = core.ma_provider.last
+    return StepState.ERROR if check is not None and not check.ok else StepState.TODO
+
+
 def checklist(core: BridgeCore) -> Checklist:
     """Rate every step and pick the first one that needs the user."""
     steps = (
@@ -118,6 +128,7 @@ def checklist(core: BridgeCore) -> Checklist:
         Step(StepId.DEVELOPER, _developer(core)),
         Step(StepId.SKILL, _skill(core)),
         Step(StepId.TEST, _test(core)),
+        Step(StepId.MUSIC_ASSISTANT, _music_assistant(core)),
     )
     pending = (StepState.TODO, StepState.ERROR, StepState.WARN)
     upcoming = next((step.id for step in steps if step.state in pending), None)

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..const import FILE_SLOTS, PAIRING_WINDOW, SAVE_DELAY, PlayerActivity
 from ..exceptions import StorageError
-from ..models.slot import SCHEMA_SLOTS_FILE, PlayerSlot, new_token
+from ..models.slot import SCHEMA_SLOTS_FILE, PlayerSlot, capped, new_token
 from ..state.json_store import JsonStore
+from .stream_urls import player_of_stream
 
 if TYPE_CHECKING:
     from ..core import BridgeCore
@@ -28,6 +29,7 @@ class PushResult:
 
     slot: PlayerSlot
     new_stream: bool
+    awaited: bool = False  # a voice request was waiting for this stream (it plays it itself)
 
 
 class SlotRegistry:
@@ -41,6 +43,7 @@ class SlotRegistry:
         self._slots: dict[str, PlayerSlot] = {}
         self._devices: dict[str, str] = {}
         self._save_pending = False
+        self._waiters: dict[asyncio.Future[PlayerSlot], str] = {}
 
     async def setup(self) -> None:
         """Load slots and pairings from the data directory."""
@@ -73,9 +76,22 @@ class SlotRegistry:
         """Return the slot whose stream was pushed most recently."""
         return max(self._slots.values(), key=lambda slot: slot.pushed_at, default=None)
 
-    def push(self, player_id: str | None, payload: dict[str, Any]) -> PushResult:
-        """Store a push; the same stream URL only refreshes the metadata."""
-        key = player_id or DEFAULT_SLOT
+    def route(self, player_id: str | None, stream_url: str) -> str:
+        """Return the slot a push belongs to, following how each MA version calls.
+
+        `playerId` wins (newest MA). Without it, a stream some slot already holds is that
+        slot's metadata update (the newest MA re-posts it without `playerId`); otherwise the
+        player id in MA's stream URL names the slot (older MA never sends `playerId`).
+        """
+        if player_id:
+            return player_id
+        holders = [slot for slot in self._slots.values() if slot.stream_url == stream_url]
+        if holders:
+            return max(holders, key=lambda slot: slot.pushed_at).key
+        return player_of_stream(stream_url) or DEFAULT_SLOT
+
+    def push(self, key: str, payload: dict[str, Any], *, page_handoff: bool = False) -> PushResult:
+        """Store a push in a routed slot; the same stream URL only refreshes the metadata."""
         now = self._clock()
         slot = self._slots.get(key)
         new_stream = slot is None or slot.stream_url != payload["streamUrl"]
@@ -91,18 +107,46 @@ class SlotRegistry:
             slot.offset_ms = 0
             slot.play_failures = 0
             slot.activity = PlayerActivity.IDLE
+            slot.page_handoff = page_handoff
             # Late events about the previous stream must not land on the new one.
             slot.audio_token = None
-        slot.title = payload.get("title")
-        slot.artist = payload.get("artist")
-        slot.album = payload.get("album")
+        slot.title = capped(payload.get("title"))
+        slot.artist = capped(payload.get("artist"))
+        slot.album = capped(payload.get("album"))
         image_url = payload.get("imageUrl")
         if image_url != slot.image_url:
             slot.image_token = new_token() if image_url else None
         slot.image_url = image_url
         slot.updated_at = now
         self.schedule_save()
-        return PushResult(slot=slot, new_stream=new_stream)
+        awaited = new_stream and self._wake_waiters(slot)
+        return PushResult(slot=slot, new_stream=new_stream, awaited=awaited)
+
+    def expect_push(self, player_id: str) -> asyncio.Future[PlayerSlot]:
+        """Return a future for the next new stream pushed for a player (forget it after)."""
+        future: asyncio.Future[PlayerSlot] = asyncio.get_running_loop().create_future()
+        self._waiters[future] = player_id
+        return future
+
+    def awaited(self, player_id: str) -> bool:
+        """Return whether a voice request waits for this player's next stream."""
+        return player_id in self._waiters.values()
+
+    def forget_waiter(self, future: asyncio.Future[PlayerSlot]) -> None:
+        """Stop waiting for a push."""
+        self._waiters.pop(future, None)
+        future.cancel()
+
+    def _wake_waiters(self, slot: PlayerSlot) -> bool:
+        """Hand a new stream to whoever waits for its player; return whether anyone did."""
+        woken = False
+        for future, wanted in list(self._waiters.items()):
+            if future.done() or wanted != slot.key:
+                continue
+            future.set_result(slot)
+            del self._waiters[future]
+            woken = True
+        return woken
 
     def set_pairing(self, device_id: str, player_id: str | None) -> None:
         """Pair an Echo with a player by hand, or forget its pairing (None)."""
@@ -141,6 +185,12 @@ class SlotRegistry:
             _LOGGER.info("Paired an Echo with player %r", slot.key or "(default)")
             return slot
         return self.latest()
+
+    def answered(self, slot: PlayerSlot, device_id: str) -> None:
+        """Mark a slot's new stream as answered by an Echo (a voice request played it there)."""
+        if slot.answered_by is None:
+            slot.answered_by = device_id
+            self.schedule_save()
 
     def by_relay_token(self, token: str) -> PlayerSlot | None:
         """Return the slot whose current stream has this relay token."""

@@ -61,10 +61,11 @@
   document.querySelectorAll("button[data-copy]").forEach((button) => {
     button.addEventListener("click", () => {
       const source = document.getElementById(button.dataset.copy);
-      const text = source ? source.textContent : "";
+      const text = source ? source.textContent.trim() : "";
       const done = () => {
         const label = button.textContent;
-        button.textContent = button.dataset.copied || "✓";
+        button.dataset.copied = "true";
+        button.textContent = button.dataset.copiedText || "✓";
         setTimeout(() => { button.textContent = label; }, 1500);
       };
       if (navigator.clipboard && window.isSecureContext) {

@@ -81,6 +81,12 @@ class APIDevices:
         action = form.get("action")
         if action in ("pair_set", "pair_clear"):
             return await self._pairing_action(request, form)
+        if action == "pair_all":
+            try:
+                await self.core.test_plays.pair_all()
+            except AmazonError as err:
+                return await self._page(request, HTTPStatus.OK, t("test.failed", reason=str(err)))
+            raise redirect("devices")
         serial = form.get("serial")
         if action != "test_play" or not isinstance(serial, str):
             return await self._page(request, HTTPStatus.BAD_REQUEST, t("devices.bad_action"))

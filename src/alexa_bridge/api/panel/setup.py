@@ -18,10 +18,11 @@ from ...smapi.errors import SmapiError
 from ..utils import api_process, read_form, read_json
 from .amazon import AmazonStep
 from .developer import DeveloperStep
+from .music_assistant import MusicAssistantStep
 from .public import PublicStep
 from .render import PanelInputError, StepError, redirect, render, require_csrf, translator
 from .skill import SkillStep
-from .steps import Action, Fields, WizardStep
+from .steps import Action, Fields, TestStep, WizardStep
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class APISetup:
             PublicStep(core),
             DeveloperStep(core),
             SkillStep(core),
+            TestStep(),
+            MusicAssistantStep(core),
         )
         self._actions: dict[str, tuple[StepId, Action]] = {
             name: (group.step, action)

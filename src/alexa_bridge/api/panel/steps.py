@@ -23,3 +23,18 @@ class WizardStep(Protocol):
 
     def context(self, request: web.Request) -> dict[str, Any]:
         """Return what the step's part of the page shows."""
+
+
+class TestStep:
+    """The Test play step: it only leads to the Devices page, where the test runs."""
+
+    __test__ = False  # not a pytest class, despite the name
+    step = StepId.TEST
+
+    def actions(self) -> dict[str, Action]:
+        """Return no actions: Test play runs on the Devices page."""
+        return {}
+
+    def context(self, _request: web.Request) -> dict[str, Any]:
+        """Return nothing more to show."""
+        return {}
