@@ -6,13 +6,16 @@ from dataclasses import dataclass
 import logging
 import socket
 import ssl
+from typing import Any
 
 from aiohttp import web
 
 from ..api import build_ma_app, build_panel_app, build_public_app
+from ..config.logs import PathOnlyAccessLogger
 from ..const import LOOPBACK_HOSTS, SHUTDOWN_TIMEOUT
 from ..core import BridgeCore
 from ..exceptions import ListenerError
+from .limits import ConnectionGuard, GuardedAppRunner, connection_cap, raise_fd_limit
 from .tls import ReloadingCertificate
 
 _LOGGER = logging.getLogger(__name__)
@@ -60,6 +63,7 @@ class Listeners:
         if options.ssl:
             tls = ReloadingCertificate(*options.cert_paths)
             self._core.create_task(tls.watch(), name="tls-reload")
+        guard = ConnectionGuard(connection_cap(raise_fd_limit()))
         try:
             await self._start("ma", build_ma_app(self._core), ma_hosts, options.ma_api_port)
             await self._start(
@@ -68,6 +72,7 @@ class Listeners:
                 [ALL_INTERFACES_V4],
                 options.public_port,
                 ssl_context=tls.context if tls else None,
+                guard=guard,
             )
             await self._start("panel", build_panel_app(self._core), panel_hosts, options.panel_port)
         except OSError as err:
@@ -80,15 +85,22 @@ class Listeners:
         app: web.Application,
         hosts: list[str],
         port: int,
+        *,
         ssl_context: ssl.SSLContext | None = None,
+        guard: ConnectionGuard | None = None,
     ) -> None:
         """Start one runner on its hosts; port 0 picks one free port for all."""
         debug = logging.getLogger("aiohttp.access").isEnabledFor(logging.DEBUG)
-        runner = web.AppRunner(
-            app,
-            access_log=logging.getLogger("aiohttp.access") if debug else None,
-            shutdown_timeout=SHUTDOWN_TIMEOUT / 2,
-            handler_cancellation=True,
+        settings: dict[str, Any] = {
+            "access_log": logging.getLogger("aiohttp.access") if debug else None,
+            "access_log_class": PathOnlyAccessLogger,
+            "shutdown_timeout": SHUTDOWN_TIMEOUT / 2,
+            "handler_cancellation": True,
+        }
+        runner = (
+            web.AppRunner(app, **settings)
+            if guard is None
+            else GuardedAppRunner(app, guard, **settings)
         )
         await runner.setup()
         self._listeners[name] = Listener(name, runner, port)
