@@ -26,7 +26,7 @@ from .helpers.csrf import CsrfGuard
 from .helpers.files import remove_stale_temp_files
 from .panel.activity import ActivityLog
 from .panel.home_assistant import HomeAssistantLink
-from .panel.public_address import PublicCheck
+from .panel.public_address import PublicCheck, PublicProbes
 from .panel.strings import PanelStrings
 from .playback.ma_commands import MusicAssistantTransport
 from .playback.slots import SlotRegistry
@@ -72,6 +72,7 @@ class BridgeCore:
         self.csrf = CsrfGuard()
         self.test_plays = TestPlays(self)
         self.public_check: PublicCheck | None = None
+        self.public_probes = PublicProbes()
         self.home_assistant: HomeAssistantLink | None = None  # reported by the integration
         self.bound_ports: dict[str, int] = {}
 
@@ -206,6 +207,7 @@ class BridgeCore:
     def _prepare_data_dir(self) -> None:
         """Create the data directory (private) and clear half-written files."""
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.data_dir.chmod(0o700)  # an existing directory may have been created 0755
         remove_stale_temp_files(self.data_dir)
 
     async def announce(self, ma_api_port: int) -> None:

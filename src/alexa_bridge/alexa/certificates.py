@@ -10,6 +10,7 @@ import datetime as dt
 from http import HTTPStatus
 import logging
 import posixpath
+import re
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -36,13 +37,17 @@ from .trust import parse_pem_bundle
 _LOGGER = logging.getLogger(__name__)
 
 MAX_CACHED_CHAINS = 16
-MAX_CACHED_FAILURES = 64
+MAX_CACHED_FAILURES = 128  # holds every Amazon-named URL (always allowed) that failed
 FAILURE_TTL = dt.timedelta(seconds=60)
 TRANSIENT_FAILURE_TTL = dt.timedelta(seconds=5)
-# Unknown chain URLs downloaded per window: anyone who knows the (public) skill id can
-# send URLs, and must not be able to make the bridge download without end.
+# Unknown chain URLs downloaded per window and source address: anyone who knows the
+# (public) skill id can send URLs, and must not be able to make the bridge download
+# without end, nor spend a budget Alexa needs: Amazon's own file names never count.
 NEW_URL_BUDGET = 10
+NEW_URL_BUDGET_ALL = 60  # for all addresses together (an attacker may have many)
 NEW_URL_WINDOW = dt.timedelta(seconds=60)
+MAX_BUDGET_SOURCES = 1024
+AMAZON_CERT_PATH = re.compile(r"/echo\.api/echo-api-cert(-\d{1,2})?\.pem")
 
 
 class _TransientDownloadError(VerificationError):
@@ -109,33 +114,47 @@ class CertificateChains:
         self._good: OrderedDict[str, _CachedChain] = OrderedDict()
         self._bad: OrderedDict[str, _CachedChain] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[_CachedChain]] = {}
-        self._new_downloads: list[dt.datetime] = []
+        self._new_downloads: OrderedDict[str, list[dt.datetime]] = OrderedDict()
 
-    async def signing_key(self, url: str) -> RSAPublicKey:
-        """Return the verified public key for a normalised certificate URL."""
+    async def signing_key(self, url: str, source: str = "") -> RSAPublicKey:
+        """Return the verified public key for a normalised certificate URL.
+
+        `source` is the address the request came from: it pays for unknown URLs.
+        """
         now = self._clock()
         entry = self._good.get(url) or self._bad.get(url)
         if entry is None or entry.expires <= now:
-            entry = await self._fetch_once(url)
+            entry = await self._fetch_once(url, source)
         if entry.key is None:
             raise VerificationError(entry.error or "certificate chain rejected")
         return entry.key
 
-    def _take_download_budget(self, url: str, now: dt.datetime) -> None:
-        """Refuse to download more than a few never-seen chain URLs a minute."""
-        if url in self._good:
-            return  # renewing a chain that verified before is always allowed
-        self._new_downloads = [t for t in self._new_downloads if now - t < NEW_URL_WINDOW]
-        if len(self._new_downloads) >= NEW_URL_BUDGET:
+    def _take_download_budget(self, url: str, source: str, now: dt.datetime) -> None:
+        """Refuse to download more than a few never-seen chain URLs a minute per address."""
+        if url in self._good or AMAZON_CERT_PATH.fullmatch(URL(url).path):
+            return  # renewing a verified chain, or Amazon's own file name: always allowed
+        for key in list(self._new_downloads):
+            recent = [t for t in self._new_downloads[key] if now - t < NEW_URL_WINDOW]
+            if recent:
+                self._new_downloads[key] = recent
+            else:
+                del self._new_downloads[key]
+        mine = self._new_downloads.get(source, [])
+        everyone = sum(len(times) for times in self._new_downloads.values())
+        if len(mine) >= NEW_URL_BUDGET or everyone >= NEW_URL_BUDGET_ALL:
             raise VerificationError("too many unknown certificate URLs just now")
-        self._new_downloads.append(now)
+        mine.append(now)
+        self._new_downloads[source] = mine
+        self._new_downloads.move_to_end(source)
+        while len(self._new_downloads) > MAX_BUDGET_SOURCES:
+            self._new_downloads.popitem(last=False)
 
-    async def _fetch_once(self, url: str) -> _CachedChain:
+    async def _fetch_once(self, url: str, source: str) -> _CachedChain:
         """Let concurrent requests for one URL share one download."""
         future = self._inflight.get(url)
         if future is not None:
             return await asyncio.shield(future)
-        self._take_download_budget(url, self._clock())
+        self._take_download_budget(url, source, self._clock())
         future = asyncio.get_running_loop().create_future()
         self._inflight[url] = future
         try:

@@ -227,7 +227,7 @@ class APIPanel:
         url = self.core.public_url
         if url is not None:
             self.core.public_check = await check_public_address(
-                self.core.session, url, self.core.settings.instance_id
+                self.core.session, url, self.core.public_probes
             )
         raise _redirect("setup#step-public")
 

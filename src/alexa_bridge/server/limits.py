@@ -155,16 +155,17 @@ class GuardedRequestHandler(RequestHandler):
 
     def data_received(self, data: bytes) -> None:
         """Parse as aiohttp does; stop the deadline once the first head is complete."""
-        if self._head_timer is not None:
-            self._head_bytes += len(data)
-            if self._head_bytes > MAX_HEAD_BYTES:
-                self._guard.events.note("connections closed for an oversized request head")
-                self.close_idle()
-                return
         super().data_received(data)
-        if self._head_timer is not None and self._request_count:
+        if self._head_timer is None:
+            return
+        if self._request_count:
             self._head_timer.cancel()
             self._head_timer = None
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > MAX_HEAD_BYTES:
+            self._guard.events.note("connections closed for an oversized request head")
+            self.close_idle()
 
     def connection_lost(self, exc: BaseException | None) -> None:
         """Stop the deadline and let aiohttp clean up."""
@@ -228,6 +229,7 @@ class GuardedAppRunner(web.AppRunner):
             max_headers=MAX_HEADERS,
             max_field_size=MAX_FIELD_SIZE,
             max_line_size=MAX_FIELD_SIZE,
+            auto_decompress=False,  # nothing on the public port accepts an encoded body
             **kwargs,
         )
         self._guard = guard
