@@ -207,7 +207,10 @@ class BridgeCore:
     def _prepare_data_dir(self) -> None:
         """Create the data directory (private) and clear half-written files."""
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.data_dir.chmod(0o700)  # an existing directory may have been created 0755
+        try:
+            self.data_dir.chmod(0o700)  # an existing directory may have been created 0755
+        except OSError as err:
+            _LOGGER.warning("Cannot make the data directory private: %s", err.strerror)
         remove_stale_temp_files(self.data_dir)
 
     async def announce(self, ma_api_port: int) -> None:
