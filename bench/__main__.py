@@ -34,7 +34,8 @@ from .services import Service, free_port, pin, rss_mib, unpin
 from .soak import soak
 
 FAST_DEVICE = "amzn1.ask.device.BENCH-FAST"
-PACED_DEVICE = "amzn1.ask.device.BENCH-PACED"
+# One Echo (player, relay token) per real-time stream: the bridge relays a few per token.
+PACED_DEVICES = [f"amzn1.ask.device.BENCH-PACED-{n}" for n in range(1, 101)]
 SOAK_DEVICES = [f"amzn1.ask.device.BENCH-SOAK-{n}" for n in range(1, 5)]
 STREAM_COUNTS = (10, 50, 100)
 LOG_PROBLEMS = (" WARNING ", " ERROR ", " CRITICAL ", "Traceback")
@@ -105,11 +106,11 @@ async def measure_requests(args: argparse.Namespace, target: Target) -> dict[str
 
 
 async def measure_relays(
-    args: argparse.Namespace, target: Target, nginx: Nginx | None, urls: dict[str, str]
+    args: argparse.Namespace, target: Target, nginx: Nginx | None, urls: dict[str, list[str]]
 ) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
     """Relay one fast stream, then 10/50/100 real-time streams: the bridge, then nginx, in turn."""
     core = target.bridge_core
-    relays: list[tuple[str, tuple[int, ...], str, str]] = [
+    relays: list[tuple[str, tuple[int, ...], list[str], list[str]]] = [
         ("bridge", (target.bridge_pid,), urls["bridge_fast"], urls["bridge_paced"])
     ]
     if nginx is not None:
@@ -184,7 +185,7 @@ async def run(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one straight 
         (work / "options.json").write_text(json.dumps(options))
         env = {**os.environ, "SSL_CERT_FILE": str(work / "ca.pem")}
         setup = Setup(work, ports, env, cert_host.port)
-        players = [d.rpartition(".")[2] for d in (FAST_DEVICE, PACED_DEVICE, *SOAK_DEVICES)]
+        players = [d.rpartition(".")[2] for d in (FAST_DEVICE, *PACED_DEVICES, *SOAK_DEVICES)]
         fake_ma = Service(
             "fake_ma",
             [
@@ -212,18 +213,19 @@ async def run(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one straight 
             target = Target(public, bridge.pid, 0 if pinned else None, cert_url, leaf, work)
             async with aiohttp.ClientSession() as client:
                 urls = {
-                    "bridge_fast": await relay_url(
-                        client, ma_api, target, ma_base + fast_path, FAST_DEVICE
-                    ),
-                    "bridge_paced": await relay_url(
-                        client, ma_api, target, ma_base + paced_path, PACED_DEVICE
-                    ),
+                    "bridge_fast": [
+                        await relay_url(client, ma_api, target, ma_base + fast_path, FAST_DEVICE)
+                    ],
+                    "bridge_paced": [
+                        await relay_url(client, ma_api, target, ma_base + paced_path, device)
+                        for device in PACED_DEVICES
+                    ],
                 }
                 for device in SOAK_DEVICES:  # a slot for each Echo of the load phase
                     await relay_url(client, ma_api, target, ma_base + paced_path, device)
             if nginx is not None:
                 urls["nginx_fast"], urls["nginx_paced"] = (
-                    nginx.url + path for path in (fast_path, paced_path)
+                    [nginx.url + path] for path in (fast_path, paced_path)
                 )
             requests = await measure_requests(args, target)
             one, relays = await measure_relays(args, target, nginx, urls)

@@ -17,7 +17,7 @@ from tests.fakes.pki import Issued
 from .services import ROOT, CpuWindow, rss_mib
 
 LUA_SCRIPT = Path(__file__).with_name("skill.lua")
-SIGNED_BODIES = 300
+SIGNED_BODIES = 2500  # each sent once (replays are refused); about 5 s to sign
 LOAD_TIMEOUT = 180.0
 
 
@@ -94,7 +94,7 @@ async def signed_requests(
 
 
 async def streams(
-    url: str,
+    urls: Sequence[str],
     count: int,
     seconds: float,
     *,
@@ -102,9 +102,14 @@ async def streams(
     core: int | None,
     settle: float = 1.0,
 ) -> dict[str, float]:
-    """Read `count` streams through a relay for a while; return throughput, its CPU and RSS."""
+    """Read `count` streams through a relay for a while; return throughput, its CPU and RSS.
+
+    The streams take the URLs in turn: the bridge relays a few streams per token, so
+    its streams each get a player (and token) of their own.
+    """
     process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "bench.load", "streams", "--url", url),
+        *(sys.executable, "-m", "bench.load", "streams"),
+        *(arg for url in urls for arg in ("--url", url)),
         *("--count", str(count), "--seconds", str(seconds + settle + 1.0)),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,

@@ -1,4 +1,5 @@
--- wrk script: POST pre-signed Alexa requests in rotation (wrk runs for its -d duration).
+-- wrk script: POST each pre-signed Alexa request once (the bridge refuses a replayed
+-- requestId), then stop: wrk runs until the bodies are used up or for its -d duration.
 -- Arguments: <SignatureCertChainUrl> <bodies file: signature line, body line, ...>
 
 local requests = {}
@@ -22,7 +23,14 @@ end
 
 function request()
   sent = sent + 1
-  return requests[(sent - 1) % #requests + 1]
+  if sent >= #requests then
+    wrk.thread:stop()
+  end
+  if sent > #requests then
+    -- the loop ends within this turn; connections still asking get a harmless request
+    return wrk.format("GET", "/health")
+  end
+  return requests[sent]
 end
 
 function done(summary, latency, requests)

@@ -176,9 +176,8 @@ class BridgeCore:
         self._slots = SlotRegistry(self)
         await self._slots.setup()
         self._locales = await loop.run_in_executor(None, SkillLocales, self.options.locale)
-        roots = await loop.run_in_executor(None, load_system_roots)
         self._verifier = SkillRequestVerifier(
-            CertificateChains(self.session, roots), lambda: self.skill_id
+            CertificateChains(self.session, load_system_roots), lambda: self.skill_id
         )
         self._music_assistant = MusicAssistantClient(
             self.session, lambda: self.options.ma_url, lambda: self.options.ma_token

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 import datetime as dt
 from http import HTTPStatus
 import logging
 import posixpath
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import aiohttp
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from cryptography.x509 import DNSName
-from cryptography.x509.verification import (
-    PolicyBuilder,
-    Store,
-    VerificationError as X509VerificationError,
-)
 from yarl import URL
 
 from ..const import (
@@ -33,6 +26,11 @@ from ..const import (
 )
 from ..exceptions import VerificationError
 from .trust import parse_pem_bundle
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+    from cryptography.x509.verification import Store
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -103,12 +101,13 @@ class CertificateChains:
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        roots: list[x509.Certificate],
+        roots: Sequence[x509.Certificate] | Callable[[], Sequence[x509.Certificate]],
         clock: Callable[[], dt.datetime] = _now,
     ) -> None:
-        """Keep the HTTP session and the trust anchors to verify against."""
+        """Keep the HTTP session and the trust anchors (or how to load them on first use)."""
         self._session = session
-        self._store = Store(roots) if roots else None
+        self._roots = roots
+        self._store: Store | None = None
         self._clock = clock
         # Verified chains and failures are kept apart, so failures never evict a good chain.
         self._good: OrderedDict[str, _CachedChain] = OrderedDict()
@@ -185,6 +184,10 @@ class CertificateChains:
         now = self._clock()
         try:
             pem = await self._download(url)
+            if self._store is None:
+                self._store = await asyncio.get_running_loop().run_in_executor(
+                    None, self._load_store
+                )
             key, expires = self._verify(pem, now)
         except _TransientDownloadError as err:
             return _CachedChain(None, now + TRANSIENT_FAILURE_TTL, str(err))
@@ -216,8 +219,25 @@ class CertificateChains:
             raise VerificationError("certificate chain is too large")
         return data
 
+    def _load_store(self) -> Store:
+        """Load the trust anchors (the system's, unless given) into a store."""
+        from cryptography.x509.verification import Store  # noqa: PLC0415 - on first use
+
+        roots = self._roots() if callable(self._roots) else self._roots
+        if not roots:
+            raise VerificationError("no trust anchors loaded (set SSL_CERT_FILE)")
+        return Store(list(roots))
+
     def _verify(self, pem: bytes, now: dt.datetime) -> tuple[RSAPublicKey, dt.datetime]:
         """Check the chain builds to a trusted root with the Alexa SAN, valid now."""
+        # cryptography (about 9 MB) loads with the first Alexa request, not at start.
+        from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey  # noqa: PLC0415
+        from cryptography.x509 import DNSName  # noqa: PLC0415
+        from cryptography.x509.verification import (  # noqa: PLC0415
+            PolicyBuilder,
+            VerificationError as X509VerificationError,
+        )
+
         certificates = parse_pem_bundle(pem)
         if not certificates:
             raise VerificationError("certificate chain holds no certificate")

@@ -9,10 +9,6 @@ import datetime as dt
 import json
 import logging
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
-
 from ..const import TIMESTAMP_TOLERANCE
 from ..exceptions import VerificationError
 from .certificates import CertificateChains, normalize_cert_url
@@ -74,6 +70,11 @@ class SkillRequestVerifier:
         if request.application_id != expected_skill:
             raise VerificationError("request is for another skill id")
         key = await self._chains.signing_key(url, source)
+        # Loaded with the signing key's first download (cryptography: not at start).
+        from cryptography.exceptions import InvalidSignature  # noqa: PLC0415
+        from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
+        from cryptography.hazmat.primitives.asymmetric import padding  # noqa: PLC0415
+
         try:
             key.verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
         except InvalidSignature:
