@@ -102,9 +102,10 @@ def setup_logging(level: str) -> None:
     root.setLevel(LEVELS[LogLevel(level)])
     logging.getLogger("aiohttp.server").addFilter(MalformedRequestFilter())
     logging.getLogger("asyncio").addFilter(RateLimitFilter("socket.accept() out of"))
-    if level != LogLevel.TRACE:
-        # At debug alexapy logs bearer tokens and sign-in form data: only at trace.
-        logging.getLogger("alexapy").setLevel(max(logging.INFO, LEVELS[LogLevel(level)]))
+    # At debug alexapy logs bearer tokens and sign-in form data: only at trace.
+    logging.getLogger("alexapy").setLevel(
+        logging.NOTSET if level == LogLevel.TRACE else max(logging.INFO, LEVELS[LogLevel(level)])
+    )
     if level != LogLevel.TRACE:
         # Access logs carry relay tokens in their paths: only at trace level.
         logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

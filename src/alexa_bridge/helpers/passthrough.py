@@ -254,6 +254,9 @@ class RelayProtocol(asyncio.Protocol):
         """Write body bytes to the client; pause upstream when the client lags."""
         sink = self._sink
         assert sink is not None  # noqa: S101 - only called once attached
+        if sink.is_closing():
+            self.abort("the client left")
+            return
         if self._decoder is not None:
             try:
                 pieces: list[memoryview] | list[bytes] = self._decoder.feed(data)

@@ -24,6 +24,7 @@ MAX_HEAD_BYTES = 64 * 1024  # all of a first request head together
 # their head). A home behind NAT, or Home Assistant forwarding every request from one
 # address, holds a few such at a time; active requests (streams, skill requests) never count.
 MAX_WAITING_PER_PEER = 64
+PEER_GRACE = 2.0  # a connection this young is still sending its head: never counted as idle
 MAX_CONNECTIONS = 8192
 FDS_PER_CONNECTION = 2  # a relayed stream holds the Echo's socket and Music Assistant's
 RESERVED_FDS = 256  # data files, the MA websocket, certificate downloads, other listeners
@@ -104,7 +105,8 @@ class ConnectionGuard:
     def admit(self, handler: GuardedRequestHandler, peer: str) -> bool:
         """Register a new connection, closing idle ones over a cap; False to refuse it."""
         entry = self._peers.setdefault(peer, _Peer({}))
-        waiting = [conn for conn in entry.connections if conn.idle]
+        settled = handler.opened_at - PEER_GRACE
+        waiting = [c for c in entry.connections if c.idle and c.opened_at <= settled]
         if len(waiting) >= self._max_waiting_per_peer:
             self.events.note("idle connections closed over the per-address cap")
             waiting[0].close_idle()
@@ -142,6 +144,7 @@ class GuardedRequestHandler(RequestHandler):
         self._guard = guard
         self._head_timer: asyncio.TimerHandle | None = None
         self._head_bytes = 0
+        self.opened_at = self._loop.time()
 
     @property
     def idle(self) -> bool:
