@@ -136,7 +136,9 @@ async def _launch(target: Target, cert_url: str | None = None) -> int:
         return resp.status
 
 
-async def _hold(port: int, hostile: Hostile, pid: int, public: str, target: Target) -> None:
+async def _hold(  # noqa: C901 - one timeline: open, hold and reopen, probe
+    port: int, hostile: Hostile, pid: int, public: str, target: Target
+) -> None:
     """Hold 4,000 idle and 200 slow-header connections; probe the bridge meanwhile."""
     slots: list[tuple[str, bytes, Conn | None]] = []
     for index in range(IDLE):
@@ -148,24 +150,29 @@ async def _hold(port: int, hostile: Hostile, pid: int, public: str, target: Targ
     hostile.held_idle = sum(1 for s in slots[:IDLE] if s[2] is not None)
     hostile.held_slow = sum(1 for s in slots[IDLE:] if s[2] is not None)
     began = time.monotonic()
-    probes = (1.0, 6.0, 11.0)
-    while time.monotonic() - began < HOLD_SECONDS:
-        hostile.rss_peak = max(hostile.rss_peak, rss_mib(pid))
-        hostile.fds_peak = max(hostile.fds_peak, _fds(pid))
-        if probes and time.monotonic() - began >= probes[0]:
-            probes = probes[1:]
-            elapsed, status = await _timed(lambda: _health(public))
-            hostile.health_s.append(elapsed if status == 200 else float("inf"))
-            elapsed, status = await _timed(lambda: _launch(target))
-            hostile.launch_s.append(elapsed)
-            hostile.launch_status.append(status)
-        for index, (source, head, conn) in enumerate(slots):
-            if _closed(conn):
-                if conn is not None:
-                    conn[1].close()
-                slots[index] = (source, head, await _open(port, source, head))
-                hostile.reopened += 1
-        await asyncio.sleep(0.5)
+
+    async def keep_open() -> None:
+        """Reopen every connection the bridge closed, and sample its RSS and fds."""
+        while time.monotonic() - began < HOLD_SECONDS:
+            hostile.rss_peak = max(hostile.rss_peak, rss_mib(pid))
+            hostile.fds_peak = max(hostile.fds_peak, _fds(pid))
+            for index, (source, head, conn) in enumerate(slots):
+                if _closed(conn):
+                    if conn is not None:
+                        conn[1].close()
+                    slots[index] = (source, head, await _open(port, source, head))
+                    hostile.reopened += 1
+            await asyncio.sleep(0.5)
+
+    holder = asyncio.create_task(keep_open())
+    for at in (1.0, 6.0, 11.0):  # new clients while the connections are held
+        await asyncio.sleep(max(0.0, began + at - time.monotonic()))
+        elapsed, status = await _timed(lambda: _health(public))
+        hostile.health_s.append(elapsed if status == 200 else float("inf"))
+        elapsed, status = await _timed(lambda: _launch(target))
+        hostile.launch_s.append(elapsed)
+        hostile.launch_status.append(status)
+    await holder
     for _, _, conn in slots:
         if conn is not None:
             conn[1].close()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+import ctypes
 from dataclasses import dataclass
+import gc
 import logging
 import resource
 from typing import Any
@@ -30,6 +32,10 @@ FDS_PER_CONNECTION = 2  # a relayed stream holds the Echo's socket and Music Ass
 RESERVED_FDS = 256  # data files, the MA websocket, certificate downloads, other listeners
 WANTED_FDS = 65536
 LOG_INTERVAL = 60.0
+# After this many connections closed, collect the cycles aiohttp's connection objects
+# form and give the freed memory back, so RSS returns near its baseline after a flood.
+RELIEF_EVERY = 1024
+RELIEF_DELAY = 2.0
 
 
 def raise_fd_limit() -> int:
@@ -60,16 +66,26 @@ class RateLimitedLog:
         self._interval = interval
         self._counts: Counter[str] = Counter()
         self._last = -interval
+        self._flush: asyncio.TimerHandle | None = None
 
     def note(self, event: str) -> None:
-        """Count one event; log the counts when the interval has passed."""
+        """Count one event; log the counts now, or at the end of the interval."""
         self._counts[event] += 1
-        now = asyncio.get_running_loop().time()
-        if now - self._last >= self._interval:
+        loop = asyncio.get_running_loop()
+        wait = self._last + self._interval - loop.time()
+        if wait <= 0:
+            self._log()
+        elif self._flush is None:
+            self._flush = loop.call_later(wait, self._log)
+
+    def _log(self) -> None:
+        """Log the counted events in one line."""
+        self._flush = None
+        if self._counts:
             summary = ", ".join(f"{count} {name}" for name, count in sorted(self._counts.items()))
             self._logger.warning("Public listener protected itself: %s", summary)
             self._counts.clear()
-            self._last = now
+            self._last = asyncio.get_running_loop().time()
 
 
 @dataclass(slots=True)
@@ -96,6 +112,8 @@ class ConnectionGuard:
         self._all: dict[GuardedRequestHandler, str] = {}
         self._peers: dict[str, _Peer] = {}
         self.events = RateLimitedLog(_LOGGER)
+        self._released = 0
+        self._relief: asyncio.TimerHandle | None = None
 
     @property
     def count(self) -> int:
@@ -128,11 +146,31 @@ class ConnectionGuard:
         peer = self._all.pop(handler, None)
         if peer is None:
             return
+        self._released += 1
+        if self._released >= RELIEF_EVERY and self._relief is None:
+            self._released = 0
+            loop = asyncio.get_running_loop()
+            self._relief = loop.call_later(RELIEF_DELAY, self._relieve)
         entry = self._peers.get(peer)
         if entry is not None:
             entry.connections.pop(handler, None)
             if not entry.connections:
                 del self._peers[peer]
+
+    def _relieve(self) -> None:
+        """Collect garbage and return free heap to the system (glibc), once the flood ebbs."""
+        self._relief = None
+        gc.collect()
+        _trim_heap()
+
+
+def _trim_heap() -> None:
+    """Ask glibc's malloc to return free memory to the system (musl has no such call)."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 class GuardedRequestHandler(RequestHandler):
