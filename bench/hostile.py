@@ -31,6 +31,7 @@ SLOW_HEAD = b"GET /health HTTP/1.1\r\nHost: bench\r\n" + b"".join(
 ANSWER_WITHIN = 2.0
 PARTIAL_LINE_LIMIT = 60.0
 STALLED = 50
+OPEN_BATCH = 200
 
 
 @dataclass
@@ -136,17 +137,15 @@ async def _launch(target: Target, cert_url: str | None = None) -> int:
         return resp.status
 
 
-async def _hold(  # noqa: C901 - one timeline: open, hold and reopen, probe
-    port: int, hostile: Hostile, pid: int, public: str, target: Target
-) -> None:
+async def _hold(port: int, hostile: Hostile, pid: int, public: str, target: Target) -> None:
     """Hold 4,000 idle and 200 slow-header connections; probe the bridge meanwhile."""
     slots: list[tuple[str, bytes, Conn | None]] = []
-    for index in range(IDLE):
-        source = f"127.0.{1 + index // 250}.{1 + index % 250}"
-        slots.append((source, b"", await _open(port, source)))
-    for index in range(SLOW):
-        source = f"127.1.{1 + index // 250}.{1 + index % 250}"
-        slots.append((source, SLOW_HEAD, await _open(port, source, SLOW_HEAD)))
+    wanted = [(f"127.0.{1 + n // 250}.{1 + n % 250}", b"") for n in range(IDLE)]
+    wanted += [(f"127.1.{1 + n // 250}.{1 + n % 250}", SLOW_HEAD) for n in range(SLOW)]
+    for first in range(0, len(wanted), OPEN_BATCH):  # batches: all open well within 10 s
+        batch = wanted[first : first + OPEN_BATCH]
+        conns = await asyncio.gather(*(_open(port, source, head) for source, head in batch))
+        slots += [(source, head, conn) for (source, head), conn in zip(batch, conns, strict=True)]
     hostile.held_idle = sum(1 for s in slots[:IDLE] if s[2] is not None)
     hostile.held_slow = sum(1 for s in slots[IDLE:] if s[2] is not None)
     began = time.monotonic()
