@@ -137,7 +137,9 @@ async def _launch(target: Target, cert_url: str | None = None) -> int:
         return resp.status
 
 
-async def _hold(port: int, hostile: Hostile, pid: int, public: str, target: Target) -> None:
+async def _hold(  # noqa: C901 - one timeline: open, hold and reopen, probe
+    port: int, hostile: Hostile, pid: int, public: str, target: Target
+) -> None:
     """Hold 4,000 idle and 200 slow-header connections; probe the bridge meanwhile."""
     slots: list[tuple[str, bytes, Conn | None]] = []
     wanted = [(f"127.0.{1 + n // 250}.{1 + n % 250}", b"") for n in range(IDLE)]
@@ -155,12 +157,19 @@ async def _hold(port: int, hostile: Hostile, pid: int, public: str, target: Targ
         while time.monotonic() - began < HOLD_SECONDS:
             hostile.rss_peak = max(hostile.rss_peak, rss_mib(pid))
             hostile.fds_peak = max(hostile.fds_peak, _fds(pid))
-            for index, (source, head, conn) in enumerate(slots):
-                if _closed(conn):
-                    if conn is not None:
-                        conn[1].close()
-                    slots[index] = (source, head, await _open(port, source, head))
-                    hostile.reopened += 1
+            closed = [index for index, slot in enumerate(slots) if _closed(slot[2])]
+            for first in range(0, len(closed), OPEN_BATCH):
+                batch = closed[first : first + OPEN_BATCH]
+                for index in batch:
+                    old = slots[index][2]
+                    if old is not None:
+                        old[1].close()
+                conns = await asyncio.gather(
+                    *(_open(port, slots[i][0], slots[i][1]) for i in batch)
+                )
+                for index, conn in zip(batch, conns, strict=True):
+                    slots[index] = (slots[index][0], slots[index][1], conn)
+                hostile.reopened += len(batch)
             await asyncio.sleep(0.5)
 
     holder = asyncio.create_task(keep_open())
