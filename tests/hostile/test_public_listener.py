@@ -246,3 +246,22 @@ async def test_existing_data_dir_is_made_private(
     data_dir.chmod(0o755)
     await bridge_factory(data_dir)
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+
+
+async def test_access_log_has_no_query_strings(
+    bridge_factory: BridgeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At trace level requests are logged by path only: queries can carry codes and tokens."""
+    access = logging.getLogger("aiohttp.access")
+    access.setLevel(logging.DEBUG)
+    try:
+        bridge = await bridge_factory()
+        with caplog.at_level(logging.DEBUG, logger="aiohttp.access"):
+            async with bridge.client.get(f"{bridge.public}/health?code=SECRET-CODE") as resp:
+                assert resp.status == 200
+            await asyncio.sleep(0.1)
+    finally:
+        access.setLevel(logging.NOTSET)
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert any('"GET /health"' in line for line in lines), lines
+    assert not any("SECRET" in line for line in lines)
