@@ -16,8 +16,7 @@ import jsonschema
 import pytest
 import yaml
 
-from alexa_bridge.config.options import validate_options
-from alexa_bridge.config.validate import SCHEMA_OPTIONS
+from alexa_bridge.config.options import SCHEMA_OPTIONS, validate_options
 from alexa_bridge.const import (
     DEFAULT_PANEL_PORT,
     DISCOVERY_SERVICE,

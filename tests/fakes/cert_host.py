@@ -28,10 +28,7 @@ class FakeCertHost:
         self.mapping: dict[tuple[str, int], tuple[str, int]] = {}
         self.errors: dict[str, list[int]] = {}  # name -> statuses to answer first, in order
         self.delay = 0.0  # seconds each answer waits, so concurrent requests overlap
-        from .pki import make_leaf  # noqa: PLC0415 - see the imports
-
-        tls = make_leaf(pki.intermediate, [CERT_HOST], ip="127.0.0.1")
-        self._tls = tls
+        self._tls = pki.server_leaf([CERT_HOST], ip="127.0.0.1")
         self.port = 0
         self._runner: web.AppRunner | None = None
 

@@ -23,6 +23,7 @@ from .const import (
 )
 from .errors import DeveloperAuthError, ProvisioningError, ProvisioningInputError
 from .manifest import SkillChoices, build_manifest, fingerprint
+from .models import LastRun
 from .oauth import DeveloperAuthorization, PendingAuthorization, exchange_code, parse_pasted
 from .progress import Level, ProgressLog
 from .selftest import SelfTest, SelfTestResult
@@ -250,10 +251,10 @@ class SkillProvisioning:
         return self._task is not None and not self._task.done()
 
     @property
-    def last_run(self) -> dict[str, Any] | None:
+    def last_run(self) -> LastRun | None:
         """Return the stored outcome of the last provisioning run."""
         run: dict[str, Any] | None = self.skill.data["last_run"]
-        return run
+        return None if run is None else LastRun.from_dict(run)
 
     @property
     def self_test(self) -> dict[str, Any] | None:
@@ -323,15 +324,15 @@ class SkillProvisioning:
         result: RunResult | None = None,
     ) -> None:
         """Persist the run's outcome for the panel."""
-        self.skill.data["last_run"] = {
-            "state": state.value,
-            "started": started,
-            "finished": None if state == RunState.RUNNING else time.time(),
-            "step": error.step if error else None,
-            "message": error.message if error else None,
-            "fix": error.fix if error else None,
-            "builds": dict(result.builds) if result else {},
-        }
+        self.skill.data["last_run"] = LastRun(
+            state=state,
+            started=started,
+            finished=None if state == RunState.RUNNING else time.time(),
+            step=error.step if error else None,
+            message=error.message if error else None,
+            fix=error.fix if error else None,
+            builds=dict(result.builds) if result else {},
+        ).as_dict()
         await self.skill.save()
 
     def start_self_test(self, locale: str | None = None) -> None:
