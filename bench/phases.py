@@ -85,7 +85,13 @@ async def signed_requests(
     figures: dict[str, float] = json.loads(
         next(line for line in output.splitlines() if line.startswith("{"))
     )
-    figures["rate"] = figures["requests"] / figures["duration_s"]
+    if "mean_ms" in figures:
+        # wrk stops sending when the bodies are used up but reports its whole -d duration:
+        # with every connection always waiting on an answer, the rate is concurrency over
+        # the mean latency (Little's law).
+        figures["rate"] = concurrency / (figures["mean_ms"] / 1000)
+    else:
+        figures["rate"] = figures["requests"] / figures["duration_s"]
     figures["cpu"] = cpu
     figures["others"] = window.others
     if figures["status_errors"] or figures["socket_errors"]:

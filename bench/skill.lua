@@ -37,8 +37,9 @@ function done(summary, latency, requests)
   local errors = summary.errors
   io.write(string.format(
     '{"requests": %d, "duration_s": %.6f, "status_errors": %d, "socket_errors": %d, '
-      .. '"p50_ms": %.3f, "p99_ms": %.3f, "max_ms": %.3f}\n',
+      .. '"p50_ms": %.3f, "p99_ms": %.3f, "max_ms": %.3f, "mean_ms": %.4f}\n',
     summary.requests, summary.duration / 1e6, errors.status,
     errors.connect + errors.read + errors.write + errors.timeout,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    latency.mean / 1000))
 end
