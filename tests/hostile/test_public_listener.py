@@ -265,3 +265,19 @@ async def test_access_log_has_no_query_strings(
     lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
     assert any('"GET /health"' in line for line in lines), lines
     assert not any("SECRET" in line for line in lines)
+
+
+async def test_replayed_skill_event_is_refused_within_its_hour(bridge: RunningBridge) -> None:
+    """A skill event 50 minutes old (inside its 3600 s window) acts once, replayed or not."""
+    created = alexa.timestamp(-3000)
+    event = alexa.envelope(
+        {
+            "type": "AlexaSkillEvent.SkillEnabled",
+            "eventCreationTime": created,
+            "eventPublishingTime": created,
+        },
+        age_s=3000,
+    )
+    raw, headers = alexa.sign(event, bridge.leaf, bridge.cert_url)
+    assert (await bridge.skill(raw, headers=headers))[0] == 200
+    assert (await bridge.skill(raw, headers=headers))[0] == 400

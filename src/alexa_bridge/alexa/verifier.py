@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import logging
 
-from ..const import TIMESTAMP_TOLERANCE
+from ..const import SKILL_EVENT_TIMESTAMP_TOLERANCE, TIMESTAMP_TOLERANCE
 from ..exceptions import VerificationError
 from .certificates import CertificateChains, normalize_cert_url
 from .envelope import AlexaRequest, parse_envelope
@@ -19,6 +19,14 @@ _LOGGER = logging.getLogger(__name__)
 
 HEADER_CERT_URL = "SignatureCertChainUrl"
 HEADER_SIGNATURE = "Signature-256"
+SKILL_EVENT_PREFIX = "AlexaSkillEvent."
+
+
+def timestamp_tolerance(request_type: str) -> float:
+    """Return how old a request may be: Amazon retries skill events for up to an hour."""
+    if request_type.startswith(SKILL_EVENT_PREFIX):
+        return SKILL_EVENT_TIMESTAMP_TOLERANCE
+    return TIMESTAMP_TOLERANCE
 
 
 class SkillRequestVerifier:
@@ -63,7 +71,7 @@ class SkillRequestVerifier:
         except (ValueError, RecursionError):
             raise VerificationError("body is not valid JSON") from None
         now = self._clock()
-        tolerance = TIMESTAMP_TOLERANCE
+        tolerance = timestamp_tolerance(request.type)
         age = abs((now - request.timestamp).total_seconds())
         if age > tolerance:
             raise VerificationError(f"request timestamp is {age:.0f} s away from now")
