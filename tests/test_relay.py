@@ -399,7 +399,7 @@ async def test_redirect_and_html_are_502(bridge: RunningBridge, ma: FakeMusicAss
 async def test_art_must_be_an_image(bridge: RunningBridge, ma: FakeMusicAssistant) -> None:
     """Art that MA answers as audio (or anything but image/*) is 502 under /image."""
     await push(bridge, ma.flow_url(length=1000), imageUrl=ma.flow_url(length=1000))
-    slot = bridge.core.slots.get(None)
+    slot = bridge.core.slots.get("kitchen")  # the player in the flow URL
     assert slot is not None
     assert slot.image_token is not None
     async with bridge.client.get(f"{bridge.public}/image/{slot.image_token}") as resp:
