@@ -16,6 +16,7 @@ from .alexa.locales import SkillLocales
 from .alexa.skill import SkillHandler
 from .alexa.trust import load_system_roots
 from .alexa.verifier import SkillRequestVerifier
+from .alexa.voice_intents import VoiceIntents
 from .amazon import AmazonAccount
 from .announce.mdns import MdnsAnnouncer
 from .announce.supervisor import SupervisorDiscovery
@@ -25,7 +26,7 @@ from .const import DEFAULT_MA_URL, LOOPBACK_HOSTS, SHUTDOWN_TIMEOUT, VERSION
 from .helpers.csrf import CsrfGuard
 from .helpers.files import remove_stale_temp_files
 from .music_assistant import MusicAssistantLink, ProviderFix, ProviderSettings
-from .panel.activity import ActivityLog
+from .panel.activity import ActivityKind, ActivityLog
 from .panel.home_assistant import HomeAssistantLink
 from .panel.public_address import PublicCheck, PublicProbes
 from .panel.strings import PanelStrings
@@ -33,6 +34,7 @@ from .playback.ma_commands import MusicAssistantTransport
 from .playback.screens import ScreenPages
 from .playback.slots import SlotRegistry
 from .playback.test_play import TestPlays
+from .playback.voice import VoiceControl
 from .smapi import SkillProvisioning
 from .state.settings import BridgeSettings
 
@@ -79,6 +81,7 @@ class BridgeCore:
         self.public_check: PublicCheck | None = None
         self.public_probes = PublicProbes()
         self.home_assistant: HomeAssistantLink | None = None  # reported by the integration
+        self.voice: VoiceControl | None = None
         self.bound_ports: dict[str, int] = {}
 
     @property
@@ -234,6 +237,7 @@ class BridgeCore:
         self._ma_provider = ProviderFix(self._music_assistant, self.provider_settings)
         self._ma_link = MusicAssistantLink(self)
         await self._ma_link.setup()
+        self.voice = VoiceControl(self._music_assistant, self.slots, lambda: bool(self.ma_token))
         self._skill = SkillHandler(
             self.slots,
             self.locales,
@@ -242,6 +246,7 @@ class BridgeCore:
             self.create_task,
             pages=self.screens,
             apl_enabled=lambda: self.options.enable_apl,
+            voice=VoiceIntents(self.voice, self.slots, self.locales, self._record_voice),
         )
         self._panel_strings = await loop.run_in_executor(None, PanelStrings)
         self._discovery = SupervisorDiscovery(self)
@@ -255,6 +260,10 @@ class BridgeCore:
                 "No skill id yet: Alexa requests are refused until the skill is "
                 "provisioned in the panel or the skill_id option is set"
             )
+
+    def _record_voice(self, kind: str, outcome: str, ok: bool, latency_ms: float) -> None:
+        """Show a voice request on the Activity page (no query, titles or device ids)."""
+        self.activity.record(ActivityKind.VOICE, kind, outcome, latency_ms=latency_ms, ok=ok)
 
     def _prepare_data_dir(self) -> None:
         """Create the data directory (private) and clear half-written files."""

@@ -98,6 +98,16 @@ def intent(name: str, **kwargs: Any) -> dict[str, Any]:
     )
 
 
+def voice(name: str, slots: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
+    """Build an IntentRequest whose slots Alexa filled from what the person said."""
+    body = intent(name, **kwargs)
+    body["request"]["intent"]["slots"] = {
+        slot: {"name": slot, "value": value, "confirmationStatus": "NONE", "source": "USER"}
+        for slot, value in (slots or {}).items()
+    }
+    return body
+
+
 def audio_event(kind: str, token: str, offset_ms: int = 0, **kwargs: Any) -> dict[str, Any]:
     """Build an AudioPlayer.<kind> request (no session, as Alexa sends them)."""
     request: dict[str, Any] = {

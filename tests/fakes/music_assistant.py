@@ -87,6 +87,8 @@ class FakeMusicAssistant:
         """Listen on a loopback port (a free one by default)."""
         app = web.Application()
         app.router.add_get("/flow/{session}/{player}/{name}", self._flow)
+        # Current MA: /flow/{session}/{queue_id}/{queue_item_id}/{player_id}.{fmt}
+        app.router.add_get("/flow/{session}/{queue}/{item}/{name}", self._flow)
         app.router.add_get("/stall/{name}", self._stall)
         app.router.add_get("/status/{code:[0-9]{3}}/{name}", self._status)
         app.router.add_get("/imageproxy", self._image)

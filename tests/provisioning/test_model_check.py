@@ -9,8 +9,14 @@ from typing import Any
 
 import pytest
 
+from alexa_bridge.alexa.intents import INTENTS, REQUIRED_INTENTS
 from alexa_bridge.alexa.locales import SkillLocales, locale_from_data
-from alexa_bridge.alexa.model_check import check_all, check_invocation_name, check_locale
+from alexa_bridge.alexa.model_check import (
+    check_all,
+    check_invocation_name,
+    check_locale,
+    check_trigger_reaches_play,
+)
 from alexa_bridge.const import SKILL_LOCALES
 
 
@@ -67,7 +73,7 @@ def _intent(raw: dict[str, Any], name: str) -> dict[str, Any]:
         (lambda r: _intent(r, "PlayAudio")["samples"].append("play 2 songs"), "no digits"),
         (lambda r: r.update(playPhrase="ask music assistant to dance"), "does not reach"),
         (lambda r: r["publishing"].update(examplePhrases=["open it"]), "example phrase"),
-        (lambda r: r["intents"].append({"name": "AMAZON.DanceIntent"}), "not a built-in"),
+        (lambda r: r["intents"].append({"name": "AMAZON.DanceIntent"}), "intent table"),
     ],
 )
 def test_a_broken_model_fails(change: Any, expected: str) -> None:
@@ -123,3 +129,71 @@ async def test_broken_model_never_reaches_amazon(monkeypatch: pytest.MonkeyPatch
     )
     with pytest.raises(ProvisioningError, match="model check"):
         await runner.run(choices)
+
+
+# Music Assistant's spoken trigger per language (its alexa provider; English is its default).
+MA_TRIGGERS = {
+    "en": "ask music assistant to play audio",
+    "de": "sag music assistant spiele audio",
+    "es": "pídele a music assistant que reproduzca audio",
+    "fr": "music assistant",
+    "it": "chiedi a music assistant di riprodurre audio",
+    "nl": "vraag music assistant om audio af te spelen",
+    "pt": "peça ao music assistant para reproduzir áudio",
+}
+
+
+@pytest.mark.parametrize("code", SKILL_LOCALES)
+def test_every_model_intent_is_in_the_one_table(code: str) -> None:
+    """Each intent a locale's model declares is one the skill, the check and MA's list share."""
+    entry = SkillLocales().get(code)
+    model = entry.interaction_model()["interactionModel"]["languageModel"]
+    names = {intent["name"] for intent in model["intents"]}
+    assert names <= set(INTENTS), names - set(INTENTS)
+    assert set(REQUIRED_INTENTS) <= names
+    # The voice intents are there in every language, with their slots.
+    assert {"PlayMedia", "PlayAlbum", "PlayPlaylist", "PlayArtist", "PlayRadio"} <= names
+    assert "WhatsPlaying" in names
+    spoken = {item["intent"] for item in entry.intents_for_music_assistant()["intents"]}
+    assert spoken <= set(INTENTS)
+    assert "PlayMedia" not in spoken  # MA reads plain phrases only
+
+
+@pytest.mark.parametrize("code", SKILL_LOCALES)
+def test_music_assistants_trigger_still_reaches_play_audio(code: str) -> None:
+    """MA's own phrase is the locale's play phrase, and no slotted voice sample steals it."""
+    entry = SkillLocales().get(code)
+    trigger = MA_TRIGGERS[code[:2]]
+    assert entry.play_phrase == trigger
+    assert check_trigger_reaches_play(entry, trigger) == []
+    words = trigger.removeprefix(entry.invocation_prefix).split()
+    if trigger != entry.invocation_name:
+        # "play {query}" does take MA's words too; the skill turns that search into PlayAudio.
+        parts = {
+            " ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)
+        }
+        assert any(entry.is_play_phrase("PlayMedia", {"query": part}) for part in parts)
+        assert not entry.is_play_phrase("PlayMedia", {"query": "abba"})
+
+
+def test_a_non_search_sample_that_takes_the_trigger_is_refused() -> None:
+    """A "what's playing" sample that would swallow MA's phrase fails the check."""
+    problems = _broken(lambda r: _intent(r, "WhatsPlaying")["samples"].append("play {room}"))
+    assert any("could reach WhatsPlaying" in problem for problem in problems), problems
+
+
+def test_a_trigger_missing_from_play_audio_is_refused() -> None:
+    """Without "play audio" among PlayAudio's samples only the search would hear it: refused."""
+    problems = _broken(lambda r: _intent(r, "PlayAudio")["samples"].remove("play audio"))
+    assert any("does not reach" in problem for problem in problems), problems
+    assert any("could reach PlayMedia" in problem for problem in problems), problems
+
+
+def test_rooms_from_music_assistant_fill_the_room_type() -> None:
+    """Provisioning's room names replace the examples of the room slot type."""
+    entry = SkillLocales().get("de-DE")
+    model = entry.interaction_model(("Küche Echo", "Wohnzimmer  Sonos", "küche echo", " "))
+    types = {t["name"]: t for t in model["interactionModel"]["languageModel"]["types"]}
+    values = [v["name"]["value"] for v in types["MA_ROOM"]["values"]]
+    assert values == ["Küche Echo", "Wohnzimmer Sonos"]
+    assert types["MEDIA_QUERY"]["values"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import datetime as dt
 from typing import Any
 
@@ -87,6 +87,7 @@ class AlexaRequest:
     arguments: tuple[Any, ...] = ()
     apl_token: str | None = None
     apl_errors: tuple[str, ...] = ()
+    slots: dict[str, str] = field(default_factory=dict)
 
     @property
     def supports_apl(self) -> bool:
@@ -113,6 +114,15 @@ class AlexaRequest:
     def known_token(self) -> str | None:
         """Return the AudioPlayer token this request is about."""
         return self.token or self.player_token
+
+
+def _slot_values(intent: dict[str, Any]) -> dict[str, str]:
+    """Return the filled slots of an intent by name (what Alexa heard, as text)."""
+    values = {}
+    for name, slot in _obj(intent, "slots").items():
+        if isinstance(slot, dict) and isinstance(slot.get("value"), str) and slot["value"].strip():
+            values[str(name)] = slot["value"].strip()
+    return values
 
 
 def parse_envelope(body: Any) -> AlexaRequest:
@@ -163,4 +173,5 @@ def parse_envelope(body: Any) -> AlexaRequest:
             for item in errors
             if isinstance(item, dict)
         ),
+        slots=_slot_values(intent),
     )

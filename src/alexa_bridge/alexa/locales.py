@@ -5,11 +5,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 import json
+import re
 from typing import Any
 
 import voluptuous as vol
 
 from ..const import DEFAULT_LOCALE, PACKAGE, SKILL_LOCALES
+from .intents import INTENT_PLAY, INTENTS, TYPE_ROOM
+
+_SLOT_REF = re.compile(r"\{([^{}]*)\}")
+
+
+def normal(text: str) -> str:
+    """Normalise a phrase for comparison (case and spacing)."""
+    return " ".join(text.casefold().split())
+
+
+MAX_SLOT_VALUE = 140
+
+
+def room_values(rooms: tuple[str, ...]) -> list[str]:
+    """Return player names fit for slot values: trimmed, not empty, each name once."""
+    seen: set[str] = set()
+    values = []
+    for room in rooms:
+        name = " ".join(room.split())[:MAX_SLOT_VALUE]
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            values.append(name)
+    return values
+
 
 SPEECH_KEYS = (
     "nothing_pushed",
@@ -22,6 +47,24 @@ SPEECH_KEYS = (
     "not_paired",
     "ma_unreachable",
     "ma_needs_token",
+    "voice_playing",
+    "voice_playing_title",
+    "voice_playing_in",
+    "voice_starting",
+    "voice_nothing_found",
+    "voice_no_query",
+    "voice_not_paired",
+    "voice_not_connected",
+    "voice_room_unknown",
+    "voice_room_ambiguous",
+    "voice_or",
+    "voice_failed",
+    "now_playing",
+    "now_playing_title",
+    "now_playing_in",
+    "now_playing_in_title",
+    "nothing_playing",
+    "nothing_playing_in",
 )
 
 SCHEMA_LOCALE_FILE = vol.Schema(
@@ -115,21 +158,49 @@ class SkillLocale:
                     "utterances": list(intent.utterances or intent.samples),
                 }
                 for intent in self.intents
-                if intent.utterances or intent.samples
+                # Only plain phrases of known intents: MA speaks them, it fills no slots.
+                if intent.name in INTENTS
+                and not INTENTS[intent.name].slots
+                and (intent.utterances or intent.samples)
             ],
         }
 
-    def interaction_model(self) -> dict[str, Any]:
-        """Return the SMAPI interaction model for this locale."""
+    def interaction_model(self, rooms: tuple[str, ...] = ()) -> dict[str, Any]:
+        """Return the SMAPI interaction model; rooms (MA's player names) replace the examples."""
+        types = [dict(entry) for entry in self.types]
+        if rooms:
+            for entry in types:
+                if entry.get("name") == TYPE_ROOM:
+                    entry["values"] = [{"name": {"value": room}} for room in room_values(rooms)]
         return {
             "interactionModel": {
                 "languageModel": {
                     "invocationName": self.invocation_name,
                     "intents": [intent.model() for intent in self.intents],
-                    "types": [dict(entry) for entry in self.types],
+                    "types": types,
                 }
             }
         }
+
+    def sample_phrases(self, intent: str, slots: dict[str, str]) -> set[str]:
+        """Return an intent's samples with these slot values filled in (normalised)."""
+        by_name = {entry.name: entry for entry in self.intents}
+        entry = by_name.get(intent)
+        if entry is None:
+            return set()
+        phrases = set()
+        for sample in entry.samples:
+            refs = _SLOT_REF.findall(sample)
+            if all(ref in slots for ref in refs):
+                phrases.add(normal(_SLOT_REF.sub(lambda m: slots[m.group(1)], sample)))
+        return phrases
+
+    def is_play_phrase(self, intent: str, slots: dict[str, str]) -> bool:
+        """Return whether a slotted intent really heard one of PlayAudio's own samples."""
+        if not slots:
+            return False
+        play = {normal(sample) for sample in self.sample_phrases(INTENT_PLAY, {})}
+        return bool(self.sample_phrases(intent, slots) & play)
 
 
 def _load(locale: str) -> SkillLocale:

@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 import re
+import string
 from typing import Any
 
-from .locales import SkillLocale, SkillLocales
+from .intents import INTENT_PLAY, INTENTS, REQUIRED_INTENTS, SEARCH_INTENTS, SPOKEN_BY_MA
+from .locales import SkillLocale, SkillLocales, normal
 
-PLAY_INTENT = "PlayAudio"
-# Built-in intents every model of this skill declares (AudioPlayer needs Pause and Resume).
-REQUIRED_INTENTS = (
-    PLAY_INTENT,
-    "AMAZON.PauseIntent",
-    "AMAZON.ResumeIntent",
-    "AMAZON.StopIntent",
-    "AMAZON.CancelIntent",
-    "AMAZON.HelpIntent",
-    "AMAZON.FallbackIntent",
-    "AMAZON.NavigateHomeIntent",
-)
-# Intents whose first utterance Music Assistant speaks to the Echo.
-SPOKEN_BY_MA = ("AMAZON.PauseIntent", "AMAZON.ResumeIntent", "AMAZON.StopIntent")
-KNOWN_BUILT_INS = frozenset(
-    {
-        *REQUIRED_INTENTS[1:],
-        "AMAZON.NextIntent",
-        "AMAZON.PreviousIntent",
-        "AMAZON.StartOverIntent",
-        "AMAZON.RepeatIntent",
-        "AMAZON.LoopOnIntent",
-        "AMAZON.LoopOffIntent",
-        "AMAZON.ShuffleOnIntent",
-        "AMAZON.ShuffleOffIntent",
-        "AMAZON.YesIntent",
-        "AMAZON.NoIntent",
-    }
-)
+PLAY_INTENT = INTENT_PLAY
+# Placeholders the skill fills in its spoken answers.
+SPEECH_FIELDS = frozenset({"title", "artist", "room", "rooms", "query"})
 # Amazon's invocation-name rules: no wake words, launch phrases or connecting words.
 WAKE_WORDS = frozenset({"alexa", "amazon", "echo", "computer", "ziggy", "skill", "app"})
 LAUNCH_WORDS = frozenset(
@@ -57,9 +33,7 @@ _SLOT_REF = re.compile(r"\{([^{}]*)\}")
 _CUSTOM_NAME = re.compile(r"^[A-Za-z][A-Za-z_]*$")
 
 
-def _normal(text: str) -> str:
-    """Normalise a sample for comparison (case and spacing)."""
-    return " ".join(text.casefold().split())
+_normal = normal
 
 
 def check_invocation_name(name: str) -> list[str]:
@@ -107,15 +81,24 @@ def _check_slots(intent: dict[str, Any], types: set[str]) -> list[str]:
 
 
 def _check_name(intent: dict[str, Any]) -> list[str]:
-    """Check an intent's name (built-in or custom) and that a custom one has samples."""
+    """Check an intent is in the skill's table, with its slots, and a custom one has samples."""
     name = str(intent.get("name", ""))
+    spec = INTENTS.get(name)
+    if spec is None:
+        return [f"{name} is not in the skill's intent table, so the skill cannot answer it"]
+    declared = {(str(slot.get("name")), str(slot.get("type"))) for slot in intent.get("slots", [])}
+    problems = [
+        f"{name} must declare slot {slot} of type {type_}"
+        for slot, type_ in spec.slots
+        if (slot, type_) not in declared
+    ]
     if name.startswith("AMAZON."):
-        return (
-            [] if name in KNOWN_BUILT_INS else [f"{name} is not a built-in intent this skill knows"]
-        )
+        return problems
     if not _CUSTOM_NAME.match(name):
         return [f"custom intent name {name!r} may hold only letters and _"]
-    return [] if intent.get("samples") else [f"custom intent {name} has no samples"]
+    return (
+        problems if intent.get("samples") else [*problems, f"custom intent {name} has no samples"]
+    )
 
 
 def _check_samples(intent: dict[str, Any], invocation: str, seen: dict[str, str]) -> list[str]:
@@ -192,8 +175,64 @@ def check_locale(locale: SkillLocale) -> list[str]:
         and by_name[name].utterances
         and _normal(by_name[name].utterances[0]) not in {_normal(s) for s in by_name[name].samples}
     ]
+    problems += check_trigger_reaches_play(locale, locale.play_phrase)
+    problems += _check_speech(locale)
     problems += _check_publishing(locale)
     return [f"{locale.locale}: {problem}" for problem in problems]
+
+
+def _pattern(sample: str) -> re.Pattern[str]:
+    """Turn a sample into a pattern in which each {slot} stands for any words."""
+    parts = _SLOT_REF.split(_normal(sample))
+    regex = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+)" for i, part in enumerate(parts)
+    )
+    return re.compile(regex)
+
+
+def check_trigger_reaches_play(locale: SkillLocale, phrase: str) -> list[str]:
+    """Prove MA's spoken trigger reaches PlayAudio even where slotted samples also match it.
+
+    The words after the invocation prefix must be a PlayAudio sample, and every sample of
+    another intent that could also take those words must be one the skill turns back into
+    PlayAudio (a search whose query fills in to a PlayAudio sample).
+    """
+    said = _normal(phrase)
+    prefix = _normal(locale.invocation_prefix)
+    if said == _normal(locale.invocation_name) or not said.startswith(f"{prefix} "):
+        return []  # a launch phrase (checked above) or a phrase check_locale already refused
+    rest = said[len(prefix) + 1 :]
+    problems = []
+    for intent in locale.intents:
+        if intent.name == PLAY_INTENT or not intent.slots:
+            continue
+        for sample in intent.samples:
+            match = _pattern(sample).fullmatch(rest)
+            if match is None:
+                continue
+            # The skill turns only a search that heard a PlayAudio sample back into PlayAudio.
+            guarded = intent.name in SEARCH_INTENTS and locale.is_play_phrase(
+                intent.name, match.groupdict()
+            )
+            if not guarded:
+                problems.append(
+                    f"Music Assistant's phrase {phrase!r} could reach {intent.name} "
+                    f"through {sample!r} instead of {PLAY_INTENT}"
+                )
+    return problems
+
+
+def _check_speech(locale: SkillLocale) -> list[str]:
+    """Check the spoken strings use only the placeholders the skill fills in."""
+    problems = []
+    for key, text in locale.speech.items():
+        try:
+            fields = {field for _, field, _, _ in string.Formatter().parse(text) if field}
+        except ValueError:
+            problems.append(f"speech {key!r} has unbalanced braces")
+            continue
+        problems += [f"speech {key!r} uses unknown {{{f}}}" for f in sorted(fields - SPEECH_FIELDS)]
+    return problems
 
 
 def _check_publishing(locale: SkillLocale) -> list[str]:

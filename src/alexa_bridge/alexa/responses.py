@@ -32,12 +32,16 @@ def empty() -> dict[str, Any]:
     return _envelope({})
 
 
-def speak(text: str, *, reprompt: str | None = None) -> dict[str, Any]:
-    """Say something; keep the session open only when a reprompt is given."""
+def speak(
+    text: str, *, reprompt: str | None = None, card: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    """Say something (and show a card on screens); keep the session open only to reprompt."""
     response: dict[str, Any] = {
         "outputSpeech": {"type": "PlainText", "text": text},
         "shouldEndSession": reprompt is None,
     }
+    if card is not None:
+        response["card"] = {"type": "Simple", "title": card[0], "content": card[1]}
     if reprompt is not None:
         response["reprompt"] = {"outputSpeech": {"type": "PlainText", "text": reprompt}}
     return _envelope(response)
@@ -77,6 +81,12 @@ def play(
         "audioItem": audio_item,
     }
     return _envelope({"directives": [directive]})
+
+
+def with_speech(answer: dict[str, Any], text: str) -> dict[str, Any]:
+    """Add speech to an answer to a spoken request (before its Play starts)."""
+    response = {**answer["response"], "outputSpeech": {"type": "PlainText", "text": text}}
+    return {**answer, "response": response}
 
 
 def stop() -> dict[str, Any]:

@@ -13,31 +13,16 @@ from ..playback.screens import PageCommand, ScreenPage, ScreenPages
 from ..playback.slots import SlotRegistry
 from . import apl, responses
 from .envelope import APL_USER_EVENT, AlexaRequest
+from .intents import SLOT_ROOM, IntentRole, IntentSpec, spec_of
 from .locales import SkillLocales
+from .voice_intents import VoiceIntents
 
 _LOGGER = logging.getLogger(__name__)
 
-INTENT_PLAY = "PlayAudio"
-INTENTS_NOT_AVAILABLE = frozenset({"AMAZON.RepeatIntent"})
-# Spoken transport intents and the Echo's buttons that Music Assistant carries out.
-TRANSPORT_INTENTS = {
-    "AMAZON.NextIntent": Transport.NEXT,
-    "AMAZON.PreviousIntent": Transport.PREVIOUS,
-    "AMAZON.StartOverIntent": Transport.START_OVER,
-    "AMAZON.ShuffleOnIntent": Transport.SHUFFLE_ON,
-    "AMAZON.ShuffleOffIntent": Transport.SHUFFLE_OFF,
-    "AMAZON.LoopOnIntent": Transport.LOOP_ON,
-    "AMAZON.LoopOffIntent": Transport.LOOP_OFF,
-}
+# The Echo's buttons that Music Assistant carries out (spoken intents: see intents.INTENTS).
 TRANSPORT_BUTTONS = {
     "PlaybackController.NextCommandIssued": Transport.NEXT,
     "PlaybackController.PreviousCommandIssued": Transport.PREVIOUS,
-}
-# Spoken intents that stop the Echo, and what they tell Music Assistant.
-STOP_INTENTS = {
-    "AMAZON.PauseIntent": Transport.PAUSE,
-    "AMAZON.StopIntent": Transport.STOP,
-    "AMAZON.CancelIntent": Transport.STOP,
 }
 OUTCOME_SPEECH = {
     TransportOutcome.NOT_PAIRED: "not_paired",
@@ -65,6 +50,7 @@ class SkillHandler:
         *,
         pages: ScreenPages,
         apl_enabled: Callable[[], bool] = lambda: False,
+        voice: VoiceIntents | None = None,
     ) -> None:
         """Keep the slots, the skill's strings, the public address and the way back to MA."""
         self._slots = slots
@@ -74,6 +60,7 @@ class SkillHandler:
         self._spawn = spawn
         self._apl_enabled = apl_enabled
         self._pages = pages
+        self.voice = voice
 
     async def handle(self, req: AlexaRequest) -> dict[str, Any]:
         """Dispatch by request type; unknown types get an empty answer."""
@@ -128,28 +115,65 @@ class SkillHandler:
         return self._say(req, key)
 
     async def _intent(self, req: AlexaRequest) -> dict[str, Any]:
-        """Answer a spoken intent."""
-        intent = req.intent or ""
-        if intent == "AMAZON.HelpIntent":
-            speech = self._locales.get(req.locale).speech
-            return responses.speak(speech["help"], reprompt=speech["help_reprompt"])
-        if intent == "AMAZON.NavigateHomeIntent":
-            return responses.empty()
-        if intent in INTENTS_NOT_AVAILABLE:
-            return self._say(req, "not_available")
-        if intent in TRANSPORT_INTENTS:
-            return await self._forward(req, TRANSPORT_INTENTS[intent], spoken=True)
-        if intent not in STOP_INTENTS.keys() | {INTENT_PLAY, "AMAZON.ResumeIntent"}:
-            return self._say(req, "fallback")
+        """Answer a spoken intent by its role in the intent table."""
+        spec = spec_of(req.intent)
+        role = spec.role
+        if role is IntentRole.SEARCH and self._locales.get(req.locale).is_play_phrase(
+            req.intent or "", req.slots
+        ):
+            # Music Assistant's own trigger ("play audio") heard as a search: it means PlayAudio.
+            role = IntentRole.PLAY
+        answer = await self._answer_anywhere(req, spec, role)
+        if answer is not None:
+            return answer
         if not req.supports_audio:
             return self._say(req, "device_not_supported")
-        if intent == INTENT_PLAY:
-            return self._start(req)
-        if intent == "AMAZON.ResumeIntent":
-            self._report(req, Transport.RESUME)
-            return self._with_page(req, self._resume(req, spoken=True))
-        self._report(req, STOP_INTENTS[intent])
-        return self._stop(req)
+        match role:
+            case IntentRole.PLAY:
+                return self._start(req)
+            case IntentRole.SEARCH if self.voice is not None:
+                return await self.voice.play(req, spec, self._play_voice)
+            case IntentRole.RESUME:
+                self._report(req, Transport.RESUME)
+                return self._with_page(req, self._resume(req, spoken=True))
+            case IntentRole.STOP if spec.transport is not None:
+                self._report(req, spec.transport)
+                return self._stop(req)
+            case _:
+                return self._say(req, "fallback")
+
+    async def _answer_anywhere(
+        self, req: AlexaRequest, spec: IntentSpec, role: IntentRole
+    ) -> dict[str, Any] | None:
+        """Answer the intents that need no AudioPlayer on the Echo; None for the others."""
+        match role:
+            case IntentRole.HELP:
+                speech = self._locales.get(req.locale).speech
+                return responses.speak(speech["help"], reprompt=speech["help_reprompt"])
+            case IntentRole.QUIET:
+                return responses.empty()
+            case IntentRole.NOT_AVAILABLE:
+                return self._say(req, "not_available")
+            case IntentRole.FALLBACK:
+                return self._say(req, "fallback")
+            case IntentRole.TRANSPORT if spec.transport is not None:
+                return await self._forward(req, spec.transport, spoken=True)
+            case IntentRole.NOW_PLAYING if self.voice is not None:
+                return await self.voice.now_playing(req)
+            case IntentRole.SEARCH if self.voice is not None and req.slots.get(SLOT_ROOM):
+                # Another room plays it: the asking device need not play audio itself.
+                return await self.voice.play(req, spec, self._play_voice)
+            case _:
+                return None
+
+    def _play_voice(self, req: AlexaRequest, slot: PlayerSlot, speech: str) -> dict[str, Any]:
+        """Play the stream a voice request started on the asking Echo, saying what it is."""
+        if req.device_id:
+            self._slots.answered(slot, req.device_id)
+        answer = self._with_page(req, self._play(req, slot, 0, spoken=True))
+        if not answer["response"].get("directives"):
+            return answer  # no public address: the answer already says why
+        return responses.with_speech(answer, speech)
 
     def _start(self, req: AlexaRequest) -> dict[str, Any]:
         """Play the device's slot from the start of what Music Assistant pushed."""
@@ -158,6 +182,10 @@ class SkillHandler:
         slot = self._slots.slot_for_device(req.device_id) if req.device_id else self._slots.latest()
         if slot is None:
             return self._say(req, "nothing_pushed")
+        if self.voice is not None and self.voice.voice.already_started(req.device_id, slot):
+            # MA's spoken trigger after a voice start: the Echo already plays this stream.
+            _LOGGER.info("The Echo already plays what a voice request started; no new Play")
+            return responses.empty()
         return self._with_page(req, self._play(req, slot, 0, spoken=True))
 
     def _resume(self, req: AlexaRequest, *, spoken: bool) -> dict[str, Any]:

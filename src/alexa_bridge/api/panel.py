@@ -318,6 +318,9 @@ class APIPanel:
         action = form.get("action")
         if action in ("pair_set", "pair_clear"):
             return self._pairing_action(form)
+        if action == "pair_all":
+            await self.core.test_plays.pair_all()
+            raise _redirect("devices")
         if action != "test_play" or not isinstance(serial, str):
             raise APIError("expected action=test_play and a serial")
         if await self.core.test_plays.start_on_serial(serial) is None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from ..models.music_assistant import MaPlayer, MediaItem, parse_search
 from .exceptions import (
     MusicAssistantAuthError,
     MusicAssistantConnectionError,
@@ -57,6 +58,7 @@ class MusicAssistantClient:
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
         self._pending: dict[str, asyncio.Future[Any]] = {}
+        self._partial: dict[str, list[Any]] = {}
         self._ids = itertools.count(1)
         self._connect_lock = asyncio.Lock()
         self.server_info: ServerInfo | None = None
@@ -89,6 +91,35 @@ class MusicAssistantClient:
             raise MusicAssistantConnectionError(
                 f"Music Assistant is not reachable: {type(err).__name__}"
             ) from err
+
+    async def search(self, query: str, media_types: tuple[str, ...], limit: int) -> list[MediaItem]:
+        """Search MA's library and providers (`music/search`); items of the asked types."""
+        result = await self.command(
+            "music/search", search_query=query, media_types=list(media_types), limit=limit
+        )
+        return parse_search(result, media_types)
+
+    async def play_media(
+        self, queue_id: str, uri: str, *, radio_mode: bool = False, option: str = "replace"
+    ) -> None:
+        """Replace a player's queue with a media item (`player_queues/play_media`)."""
+        await self.command(
+            "player_queues/play_media",
+            queue_id=queue_id,
+            media=uri,
+            option=option,
+            radio_mode=radio_mode,
+        )
+
+    async def players(self) -> list[MaPlayer]:
+        """Return every player MA knows (`players/all`)."""
+        result = await self.command("players/all")
+        players = [MaPlayer.from_api(entry) for entry in result or []]
+        return [player for player in players if player is not None]
+
+    async def player(self, player_id: str) -> MaPlayer | None:
+        """Return one player (`players/get`), or None when MA does not know it."""
+        return MaPlayer.from_api(await self.command("players/get", player_id=player_id))
 
     async def _connected(self) -> aiohttp.ClientWebSocketResponse:
         """Return the open websocket, connecting and signing in first when needed."""
@@ -148,10 +179,21 @@ class MusicAssistantClient:
             self._fail_pending(MusicAssistantConnectionError("Music Assistant closed the socket"))
 
     def _resolve(self, data: dict[str, Any]) -> None:
-        """Complete one pending command with its result or error."""
-        future = self._pending.get(str(data["message_id"]))
-        if future is None or future.done() or data.get("partial"):
+        """Complete one pending command with its result or error (joining partial lists)."""
+        message_id = str(data["message_id"])
+        future = self._pending.get(message_id)
+        if future is None or future.done():
+            self._partial.pop(message_id, None)
             return
+        if data.get("partial"):
+            chunk = data.get("result")
+            self._partial.setdefault(message_id, []).extend(
+                chunk if isinstance(chunk, list) else []
+            )
+            return
+        earlier = self._partial.pop(message_id, None)
+        if earlier is not None and isinstance(data.get("result"), list):
+            data = {**data, "result": [*earlier, *data["result"]]}
         if "error_code" in data:
             code = data.get("error_code")
             details = str(data.get("details") or "error")
@@ -170,3 +212,4 @@ class MusicAssistantClient:
             if not future.done():
                 future.set_exception(error)
         self._pending.clear()
+        self._partial.clear()

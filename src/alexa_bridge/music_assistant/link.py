@@ -154,6 +154,8 @@ class MusicAssistantLink:
             screens_on
             and body.get("canSkipSpeech") is True
             and self._core.screens.live_page(key) is not None
+            # A voice request waiting for this stream plays it itself, not the page.
+            and not slots.awaited(key)
         )
         result = slots.push(key, dict(body), page_handoff=live)
         self._pushes[key] = PlayerPush(key, self._clock(), result.new_stream, result.slot.title)
@@ -168,6 +170,9 @@ class MusicAssistantLink:
             "a new stream" if result.new_stream else "metadata",
             key or "(default)",
         )
+        if result.awaited:
+            # A voice request answers with this stream itself: MA need not speak its trigger.
+            return PushAnswer(key or None, result.new_stream, page_live=True)
         return PushAnswer(key or None, result.new_stream, live if screens_on else None)
 
     async def _learn(self, body: Mapping[str, Any]) -> None:

@@ -25,6 +25,7 @@ class ActivityKind(StrEnum):
     SKILL = "skill"
     PUSH = "push"
     TEST = "test"
+    VOICE = "voice"
 
 
 @dataclass(frozen=True, slots=True)

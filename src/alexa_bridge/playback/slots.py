@@ -29,6 +29,7 @@ class PushResult:
 
     slot: PlayerSlot
     new_stream: bool
+    awaited: bool = False  # a voice request was waiting for this stream (it plays it itself)
 
 
 class SlotRegistry:
@@ -42,6 +43,7 @@ class SlotRegistry:
         self._slots: dict[str, PlayerSlot] = {}
         self._devices: dict[str, str] = {}
         self._save_pending = False
+        self._waiters: dict[asyncio.Future[PlayerSlot], str] = {}
 
     async def setup(self) -> None:
         """Load slots and pairings from the data directory."""
@@ -117,7 +119,34 @@ class SlotRegistry:
         slot.image_url = image_url
         slot.updated_at = now
         self.schedule_save()
-        return PushResult(slot=slot, new_stream=new_stream)
+        awaited = new_stream and self._wake_waiters(slot)
+        return PushResult(slot=slot, new_stream=new_stream, awaited=awaited)
+
+    def expect_push(self, player_id: str) -> asyncio.Future[PlayerSlot]:
+        """Return a future for the next new stream pushed for a player (forget it after)."""
+        future: asyncio.Future[PlayerSlot] = asyncio.get_running_loop().create_future()
+        self._waiters[future] = player_id
+        return future
+
+    def awaited(self, player_id: str) -> bool:
+        """Return whether a voice request waits for this player's next stream."""
+        return player_id in self._waiters.values()
+
+    def forget_waiter(self, future: asyncio.Future[PlayerSlot]) -> None:
+        """Stop waiting for a push."""
+        self._waiters.pop(future, None)
+        future.cancel()
+
+    def _wake_waiters(self, slot: PlayerSlot) -> bool:
+        """Hand a new stream to whoever waits for its player; return whether anyone did."""
+        woken = False
+        for future, wanted in list(self._waiters.items()):
+            if future.done() or wanted != slot.key:
+                continue
+            future.set_result(slot)
+            del self._waiters[future]
+            woken = True
+        return woken
 
     def set_pairing(self, device_id: str, player_id: str | None) -> None:
         """Pair an Echo with a player by hand, or forget its pairing (None)."""
@@ -156,6 +185,12 @@ class SlotRegistry:
             _LOGGER.info("Paired an Echo with player %r", slot.key or "(default)")
             return slot
         return self.latest()
+
+    def answered(self, slot: PlayerSlot, device_id: str) -> None:
+        """Mark a slot's new stream as answered by an Echo (a voice request played it there)."""
+        if slot.answered_by is None:
+            slot.answered_by = device_id
+            self.schedule_save()
 
     def by_relay_token(self, token: str) -> PlayerSlot | None:
         """Return the slot whose current stream has this relay token."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from importlib import resources
@@ -13,6 +14,7 @@ from ..const import PACKAGE, PlayerActivity
 from ..panel.activity import ActivityKind
 
 if TYPE_CHECKING:
+    from ..amazon.models import EchoDevice
     from ..core import BridgeCore
 
 _LOGGER = logging.getLogger(__name__)
@@ -20,6 +22,8 @@ _LOGGER = logging.getLogger(__name__)
 TEST_SOUND_PATH = "/sounds/test-sound.mp3"
 TEST_TITLE = "Alexa Bridge test sound"
 TEST_TIMEOUT = 30.0
+# Pair all Echos: one test at a time, so each push has one Echo to answer it.
+PAIR_POLL = 0.5
 
 
 def read_test_sound() -> bytes:
@@ -101,6 +105,36 @@ class TestPlays:
             ok=result.stage != TestStage.FAILED,
         )
         return result
+
+    async def pair_all(self) -> list[str]:
+        """Start one test play per Echo not yet paired, one after the other; return their names."""
+        paired = set(self._core.slots.devices.values())
+        devices = [
+            d for d in await self._core.amazon.devices() if d.can_play and d.name not in paired
+        ]
+        if devices:
+            self._core.create_task(self._pair_each(devices), name="pair-all-echos")
+        return [device.name for device in devices]
+
+    async def _pair_each(self, devices: list[EchoDevice]) -> None:
+        """Test each Echo and wait until it answered (paired) or its test gave up."""
+        for device in devices:
+            result = await self.start(device.serial, device.name)
+            self._core.activity.record(
+                ActivityKind.TEST,
+                "PairEcho",
+                result.stage.value if result.reason is None else f"failed: {result.reason}",
+                device=device.name,
+                ok=result.stage != TestStage.FAILED,
+            )
+            # The stage is read from the slot, so it is polled (no event to wait on).
+            while self._waiting(device.serial):  # noqa: ASYNC110
+                await asyncio.sleep(PAIR_POLL)
+
+    def _waiting(self, serial: str) -> bool:
+        """Return whether a test still waits for its Echo to answer."""
+        now = self.result(serial)
+        return now is not None and not (now.finished or now.stage is TestStage.VERIFIED)
 
     def result(self, serial: str) -> TestResult | None:
         """Return the latest state of the test on an Echo, read from its slot."""

@@ -228,6 +228,10 @@ class SkillProvisioning:
             raise ProvisioningInputError(f"The public address {err.msg}") from None
         return SkillChoices(url, self.locales, self.certificate_type, self.display)
 
+    def _rooms(self) -> tuple[str, ...]:
+        """Return the room names the models were last built with (MA's player names)."""
+        return tuple(self.skill.applied["rooms"])
+
     def needs_update(self) -> bool:
         """Return whether the settings changed since the skill was last provisioned."""
         try:
@@ -239,7 +243,7 @@ class SkillProvisioning:
             return True
         return any(
             applied["models"].get(code)
-            != fingerprint(self.core.locales.get(code).interaction_model())
+            != fingerprint(self.core.locales.get(code).interaction_model(self._rooms()))
             for code in choices.locales
         )
 

@@ -271,8 +271,12 @@ class Provisioner:
         )
         remote = (status.body or {}).get("interactionModel") or {}
         pending: dict[str, str] = {}
+        # Rooms for "play ... in <room>": Music Assistant's player names, when MA answers.
+        rooms = await self.core.voice.refresh_rooms() if self.core.voice is not None else ()
+        rooms = rooms or tuple(self.store.applied["rooms"])
+        self.store.applied["rooms"] = list(rooms)
         for code in choices.locales:
-            model = self.core.locales.get(code).interaction_model()
+            model = self.core.locales.get(code).interaction_model(rooms)
             wanted = fingerprint(model)
             built = ((remote.get(code) or {}).get("lastUpdateRequest") or {}).get("status")
             if self.store.applied["models"].get(code) == wanted and built == BuildStatus.SUCCEEDED:

@@ -34,6 +34,7 @@ SCHEMA_APPLIED = vol.Schema(
         vol.Optional("models", default=dict): {vol.In(SKILL_LOCALES): str},
         vol.Optional("ssl", default=None): NULLABLE_STR,
         vol.Optional("enabled", default=False): bool,
+        vol.Optional("rooms", default=list): [str],
     },
     extra=vol.REMOVE_EXTRA,
 )
