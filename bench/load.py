@@ -35,12 +35,12 @@ async def skill_load(
     async with aiohttp.ClientSession(connector=connector) as session:
 
         async def worker() -> None:
-            """Send requests until the shared counter runs out."""
+            """Send each body once (replays are refused) until they or the time run out."""
             nonlocal errors
             for index in counter:
-                if time.perf_counter() >= deadline:
+                if time.perf_counter() >= deadline or index >= len(pairs):
                     return
-                signature, body = pairs[index % len(pairs)]
+                signature, body = pairs[index]
                 headers = {
                     "Content-Type": "application/json; charset=utf-8",
                     "SignatureCertChainUrl": cert_url,
@@ -68,11 +68,13 @@ async def skill_load(
     }
 
 
-async def stream_load(url: str, count: int, seconds: float) -> dict[str, Any]:
-    """Open `count` streams, say "connected", read all for `seconds`; return bytes per stream."""
+async def stream_load(urls: list[str], count: int, seconds: float) -> dict[str, Any]:
+    """Open `count` streams over the URLs in turn, say "connected", read all for `seconds`."""
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
     async with aiohttp.ClientSession(connector=connector) as session:
-        responses = await asyncio.gather(*(session.get(url) for _ in range(count)))
+        responses = await asyncio.gather(
+            *(session.get(urls[index % len(urls)]) for index in range(count))
+        )
         statuses = [resp.status for resp in responses]
         print("connected", flush=True)
         received = [0] * count
@@ -105,7 +107,7 @@ def main() -> int:
     skill.add_argument("--seconds", type=float, required=True)
     skill.add_argument("--concurrency", type=int, required=True)
     streams = sub.add_parser("streams")
-    streams.add_argument("--url", required=True)
+    streams.add_argument("--url", required=True, action="append", help="one or more")
     streams.add_argument("--count", type=int, required=True)
     streams.add_argument("--seconds", type=float, required=True)
     args = parser.parse_args()

@@ -177,6 +177,7 @@ class Service:
         with self.log.open("wb") as log:
             while line := await self.process.stdout.readline():
                 log.write(line)
+                log.flush()  # the hostile phase counts the lines while the bridge runs
 
     async def stop(self) -> None:
         """Send SIGTERM and wait; kill it if it does not stop in time."""

@@ -165,7 +165,7 @@ async def _echo(
 
 async def soak(
     target: Target,
-    stream_url: str,
+    stream_urls: list[str],
     devices: list[str],
     *,
     seconds: float,
@@ -174,7 +174,8 @@ async def soak(
 ) -> dict[str, Any]:
     """Relay `streams` real-time streams and send `requests` mixed skill requests for `seconds`."""
     clients = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "bench.load", "streams", "--url", stream_url),
+        *(sys.executable, "-m", "bench.load", "streams"),
+        *(arg for url in stream_urls for arg in ("--url", url)),
         *("--count", str(streams), "--seconds", str(seconds)),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,

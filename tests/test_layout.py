@@ -70,3 +70,11 @@ def _core_assignments(path: Path) -> list[str]:
             if name == "core":
                 found.append(f"{path.name}:{node.lineno} core.{target.attr}")
     return found
+
+
+def test_handlers_never_assign_core_attributes() -> None:
+    """Let handlers call components; only the core and its components set core state."""
+    found = [
+        hit for path in sorted((PACKAGE / "api").rglob("*.py")) for hit in _core_assignments(path)
+    ]
+    assert found == []

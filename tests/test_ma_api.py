@@ -192,14 +192,29 @@ async def test_intents_every_locale_has_pause_resume_stop(
 
 
 async def test_health_on_every_listener(bridge: RunningBridge) -> None:
-    """/health answers on all three listeners with the same stored instance id."""
+    """/health tells version and instance on MA's and the panel's listener; publicly only ok."""
     answers = []
-    for base in (bridge.ma, bridge.public, bridge.panel):
+    for base in (bridge.ma, bridge.panel):
         async with bridge.client.get(f"{base}/health") as resp:
             assert resp.status == 200
             answers.append(await resp.json())
     assert {a["instance"] for a in answers} == {bridge.core.settings.instance_id}
     assert all(a["status"] == "ok" and a["version"] for a in answers)
+    async with bridge.client.get(f"{bridge.public}/health") as resp:
+        assert resp.status == 200
+        assert await resp.json() == {"status": "ok"}
+
+
+async def test_public_probe_answers_only_issued_names(bridge: RunningBridge) -> None:
+    """A probe name the panel issued answers once; any other name is 404 on the public port."""
+    name = bridge.core.public_address.probes.issue()
+    async with bridge.client.get(f"{bridge.public}/health/{'A' * 32}") as resp:
+        assert resp.status == 404
+    async with bridge.client.get(f"{bridge.public}/health/{name}") as resp:
+        assert resp.status == 200
+        assert await resp.json() == {"status": "ok"}
+    async with bridge.client.get(f"{bridge.public}/health/{name}") as resp:
+        assert resp.status == 404
 
 
 @pytest.fixture(name="auth_bridge")

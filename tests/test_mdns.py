@@ -9,9 +9,9 @@ import socket
 
 import pytest
 from zeroconf import IPVersion, ServiceStateChange, Zeroconf
+import zeroconf.asyncio
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
-from alexa_bridge.announce import mdns
 from alexa_bridge.const import MDNS_SERVICE_TYPE, VERSION
 
 from .conftest import BridgeFactory
@@ -149,7 +149,7 @@ async def test_no_multicast_keeps_the_bridge_running(
         """Fail as zeroconf does on a host without a multicast route."""
         raise OSError(19, "No such device")
 
-    monkeypatch.setattr(mdns, "AsyncZeroconf", no_multicast)
+    monkeypatch.setattr(zeroconf.asyncio, "AsyncZeroconf", no_multicast)
     bridge = await bridge_factory(**CREDENTIALS)
     await bridge.core.refresh_announcements()
     async with bridge.client.get(f"{bridge.public}/health") as resp:

@@ -234,7 +234,7 @@ async def test_stalled_stream_ends_relay_and_upstream(
     bridge: RunningBridge, ma: FakeMusicAssistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """MA going silent mid-stream ends the relay at the read timeout and closes MA's side."""
-    monkeypatch.setattr(relay, "UPSTREAM_TIMEOUT", aiohttp.ClientTimeout(sock_read=0.5))
+    monkeypatch.setattr(relay, "READ_TIMEOUT", 0.5)
     url = await push(bridge, ma.flow_url(stall_after=100_000))
     async with bridge.client.get(url) as resp:
         assert resp.status == 200
@@ -384,3 +384,57 @@ async def test_memory_stays_flat_over_50_mb(bridge: RunningBridge, ma: FakeMusic
         after = rss_kib()
     assert count == 50 * MB
     assert after - before < 20 * 1024, f"RSS grew by {(after - before) / 1024:.1f} MiB"
+
+
+async def test_redirect_and_html_are_502(bridge: RunningBridge, ma: FakeMusicAssistant) -> None:
+    """MA's redirect is not followed and an HTML page is not served on the public origin."""
+    for path in ("/redirect/item.mp3", "/page/item.mp3"):
+        url = await push(bridge, f"{ma.url}{path}")
+        async with bridge.client.get(url, allow_redirects=False) as resp:
+            assert resp.status == 502
+            assert "script" not in await resp.text()
+    assert ma.paths == ["/redirect/item.mp3", "/page/item.mp3"]
+
+
+async def test_art_must_be_an_image(bridge: RunningBridge, ma: FakeMusicAssistant) -> None:
+    """Art that MA answers as audio (or anything but image/*) is 502 under /image."""
+    await push(bridge, ma.flow_url(length=1000), imageUrl=ma.flow_url(length=1000))
+    slot = bridge.core.slots.get("kitchen")  # the player in the flow URL
+    assert slot is not None
+    assert slot.image_token is not None
+    async with bridge.client.get(f"{bridge.public}/image/{slot.image_token}") as resp:
+        assert resp.status == 502
+
+
+async def test_relay_says_nosniff(bridge: RunningBridge, ma: FakeMusicAssistant) -> None:
+    """Relayed answers tell browsers not to guess another content type."""
+    url = await push(bridge, ma.flow_url(length=1000))
+    async with bridge.client.get(url) as resp:
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+        await resp.read()
+
+
+async def test_stalled_clients_of_one_token_are_capped(
+    bridge: RunningBridge, ma: FakeMusicAssistant
+) -> None:
+    """50 clients of one stream that never read open at most the cap of MA connections."""
+    url = await push(bridge, ma.flow_url())
+    port = int(url.split(":")[2].split("/")[0])
+    path = url.split(str(port), 1)[1]
+    writers = []
+    peak = 0
+    try:
+        for _ in range(50):
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: bridge\r\n\r\n".encode())
+            writers.append(writer)
+            await asyncio.sleep(0.02)
+            peak = max(peak, ma.open_streams)
+        await asyncio.sleep(0.5)
+        peak = max(peak, ma.open_streams)
+    finally:
+        for writer in writers:
+            writer.close()
+    assert ma.opened >= relay.MAX_RELAYS_PER_TOKEN
+    assert peak <= relay.MAX_RELAYS_PER_TOKEN
+    await wait_for(lambda: ma.open_streams == 0, within=2)

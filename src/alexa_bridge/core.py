@@ -228,9 +228,8 @@ class BridgeCore:
         self._slots = SlotRegistry(self)
         await self._slots.setup()
         self._locales = await loop.run_in_executor(None, SkillLocales, self.options.locale)
-        roots = await loop.run_in_executor(None, load_system_roots)
         self._verifier = SkillRequestVerifier(
-            CertificateChains(self.session, roots), lambda: self.skill_id
+            CertificateChains(self.session, load_system_roots), lambda: self.skill_id
         )
         self._music_assistant = MusicAssistantClient(
             self.session, lambda: self.ma_url, lambda: self.ma_token
@@ -269,6 +268,10 @@ class BridgeCore:
     def _prepare_data_dir(self) -> None:
         """Create the data directory (private) and clear half-written files."""
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            self.data_dir.chmod(0o700)  # an existing directory may have been created 0755
+        except OSError as err:
+            _LOGGER.warning("Cannot make the data directory private: %s", err.strerror)
         remove_stale_temp_files(self.data_dir)
 
     async def set_music_assistant(self, url: str | None, token: str | None) -> None:

@@ -121,3 +121,12 @@ async def test_domains_listed_once() -> None:
     """Offer the country domains from one constant, normalised input accepted."""
     assert "amazon.co.uk" in DOMAINS
     assert len(set(DOMAINS)) == len(DOMAINS) >= 13
+
+
+def test_enrollment_domains_follow_alexapy() -> None:
+    """The panel's list of enrollment domains (written out, so alexapy loads late) is alexapy's."""
+    from alexapy.secureauth import ALLOWED_DOMAINS  # noqa: PLC0415 - compared, not used
+
+    from alexa_bridge.amazon.const import DOMAINS, ENROLLMENT_DOMAINS  # noqa: PLC0415
+
+    assert frozenset(DOMAINS) & frozenset(ALLOWED_DOMAINS) == ENROLLMENT_DOMAINS

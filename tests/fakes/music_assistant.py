@@ -92,6 +92,8 @@ class FakeMusicAssistant:
         app.router.add_get("/stall/{name}", self._stall)
         app.router.add_get("/status/{code:[0-9]{3}}/{name}", self._status)
         app.router.add_get("/imageproxy", self._image)
+        app.router.add_get("/redirect/{name}", self._redirect)
+        app.router.add_get("/page/{name}", self._page)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -178,6 +180,16 @@ class FakeMusicAssistant:
         """Answer with the status code in the path."""
         self._record(request)
         return web.Response(status=int(request.match_info["code"]), text="failure")
+
+    async def _redirect(self, request: web.Request) -> web.Response:
+        """Redirect to a real stream (which a relay must not follow)."""
+        self._record(request)
+        raise web.HTTPFound(self.flow_url(length=1000))
+
+    async def _page(self, request: web.Request) -> web.Response:
+        """Answer 200 with an HTML page instead of audio."""
+        self._record(request)
+        return web.Response(text="<script>alert(1)</script>", content_type="text/html")
 
     async def _image(self, request: web.Request) -> web.StreamResponse:
         """Serve `size` bytes of "art", declared or (with `chunked=1`) undeclared."""

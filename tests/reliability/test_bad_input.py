@@ -108,6 +108,7 @@ ROUTES = [
         ),
     ),
     Route("public", "GET", "/health", "/health"),
+    Route("public", "GET", "/health/{name}", "/health/" + "A" * 32),
     Route("public", "POST", "/alexa/skill", "/alexa/skill", "signed"),
     Route("public", "GET", "/sounds/test-sound.mp3", "/sounds/test-sound.mp3"),
     Route(

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 import datetime as dt
 from http import HTTPStatus
 import logging
 import posixpath
+import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import aiohttp
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from cryptography.x509 import DNSName
-from cryptography.x509.verification import (
-    PolicyBuilder,
-    Store,
-    VerificationError as X509VerificationError,
-)
 from yarl import URL
 
 from ..const import (
@@ -33,16 +27,25 @@ from ..const import (
 from ..exceptions import VerificationError
 from .trust import parse_pem_bundle
 
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+    from cryptography.x509.verification import Store
+
 _LOGGER = logging.getLogger(__name__)
 
 MAX_CACHED_CHAINS = 16
-MAX_CACHED_FAILURES = 64
+MAX_CACHED_FAILURES = 128  # holds every Amazon-named URL (always allowed) that failed
 FAILURE_TTL = dt.timedelta(seconds=60)
 TRANSIENT_FAILURE_TTL = dt.timedelta(seconds=5)
-# Unknown chain URLs downloaded per window: anyone who knows the (public) skill id can
-# send URLs, and must not be able to make the bridge download without end.
+# Unknown chain URLs downloaded per window and source address: anyone who knows the
+# (public) skill id can send URLs, and must not be able to make the bridge download
+# without end, nor spend a budget Alexa needs: Amazon's own file names never count.
 NEW_URL_BUDGET = 10
+NEW_URL_BUDGET_ALL = 60  # for all addresses together (an attacker may have many)
 NEW_URL_WINDOW = dt.timedelta(seconds=60)
+MAX_BUDGET_SOURCES = 1024
+AMAZON_CERT_PATH = re.compile(r"/echo\.api/echo-api-cert(-\d{1,2})?\.pem")
 
 
 class _TransientDownloadError(VerificationError):
@@ -98,44 +101,59 @@ class CertificateChains:
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        roots: list[x509.Certificate],
+        roots: Sequence[x509.Certificate] | Callable[[], Sequence[x509.Certificate]],
         clock: Callable[[], dt.datetime] = _now,
     ) -> None:
-        """Keep the HTTP session and the trust anchors to verify against."""
+        """Keep the HTTP session and the trust anchors (or how to load them on first use)."""
         self._session = session
-        self._store = Store(roots) if roots else None
+        self._roots = roots
+        self._store: Store | None = None
         self._clock = clock
         # Verified chains and failures are kept apart, so failures never evict a good chain.
         self._good: OrderedDict[str, _CachedChain] = OrderedDict()
         self._bad: OrderedDict[str, _CachedChain] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[_CachedChain]] = {}
-        self._new_downloads: list[dt.datetime] = []
+        self._new_downloads: OrderedDict[str, list[dt.datetime]] = OrderedDict()
 
-    async def signing_key(self, url: str) -> RSAPublicKey:
-        """Return the verified public key for a normalised certificate URL."""
+    async def signing_key(self, url: str, source: str = "") -> RSAPublicKey:
+        """Return the verified public key for a normalised certificate URL.
+
+        `source` is the address the request came from: it pays for unknown URLs.
+        """
         now = self._clock()
         entry = self._good.get(url) or self._bad.get(url)
         if entry is None or entry.expires <= now:
-            entry = await self._fetch_once(url)
+            entry = await self._fetch_once(url, source)
         if entry.key is None:
             raise VerificationError(entry.error or "certificate chain rejected")
         return entry.key
 
-    def _take_download_budget(self, url: str, now: dt.datetime) -> None:
-        """Refuse to download more than a few never-seen chain URLs a minute."""
-        if url in self._good:
-            return  # renewing a chain that verified before is always allowed
-        self._new_downloads = [t for t in self._new_downloads if now - t < NEW_URL_WINDOW]
-        if len(self._new_downloads) >= NEW_URL_BUDGET:
+    def _take_download_budget(self, url: str, source: str, now: dt.datetime) -> None:
+        """Refuse to download more than a few never-seen chain URLs a minute per address."""
+        if url in self._good or AMAZON_CERT_PATH.fullmatch(URL(url).path):
+            return  # renewing a verified chain, or Amazon's own file name: always allowed
+        for key in list(self._new_downloads):
+            recent = [t for t in self._new_downloads[key] if now - t < NEW_URL_WINDOW]
+            if recent:
+                self._new_downloads[key] = recent
+            else:
+                del self._new_downloads[key]
+        mine = self._new_downloads.get(source, [])
+        everyone = sum(len(times) for times in self._new_downloads.values())
+        if len(mine) >= NEW_URL_BUDGET or everyone >= NEW_URL_BUDGET_ALL:
             raise VerificationError("too many unknown certificate URLs just now")
-        self._new_downloads.append(now)
+        mine.append(now)
+        self._new_downloads[source] = mine
+        self._new_downloads.move_to_end(source)
+        while len(self._new_downloads) > MAX_BUDGET_SOURCES:
+            self._new_downloads.popitem(last=False)
 
-    async def _fetch_once(self, url: str) -> _CachedChain:
+    async def _fetch_once(self, url: str, source: str) -> _CachedChain:
         """Let concurrent requests for one URL share one download."""
         future = self._inflight.get(url)
         if future is not None:
             return await asyncio.shield(future)
-        self._take_download_budget(url, self._clock())
+        self._take_download_budget(url, source, self._clock())
         future = asyncio.get_running_loop().create_future()
         self._inflight[url] = future
         try:
@@ -166,6 +184,10 @@ class CertificateChains:
         now = self._clock()
         try:
             pem = await self._download(url)
+            if self._store is None:
+                self._store = await asyncio.get_running_loop().run_in_executor(
+                    None, self._load_store
+                )
             key, expires = self._verify(pem, now)
         except _TransientDownloadError as err:
             return _CachedChain(None, now + TRANSIENT_FAILURE_TTL, str(err))
@@ -197,8 +219,25 @@ class CertificateChains:
             raise VerificationError("certificate chain is too large")
         return data
 
+    def _load_store(self) -> Store:
+        """Load the trust anchors (the system's, unless given) into a store."""
+        from cryptography.x509.verification import Store  # noqa: PLC0415 - on first use
+
+        roots = self._roots() if callable(self._roots) else self._roots
+        if not roots:
+            raise VerificationError("no trust anchors loaded (set SSL_CERT_FILE)")
+        return Store(list(roots))
+
     def _verify(self, pem: bytes, now: dt.datetime) -> tuple[RSAPublicKey, dt.datetime]:
         """Check the chain builds to a trusted root with the Alexa SAN, valid now."""
+        # cryptography (about 9 MB) loads with the first Alexa request, not at start.
+        from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey  # noqa: PLC0415
+        from cryptography.x509 import DNSName  # noqa: PLC0415
+        from cryptography.x509.verification import (  # noqa: PLC0415
+            PolicyBuilder,
+            VerificationError as X509VerificationError,
+        )
+
         certificates = parse_pem_bundle(pem)
         if not certificates:
             raise VerificationError("certificate chain holds no certificate")

@@ -7,9 +7,11 @@ import os
 from pathlib import Path
 import re
 import ssl
+from typing import TYPE_CHECKING
 import warnings
 
-from cryptography import x509
+if TYPE_CHECKING:
+    from cryptography import x509
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -33,6 +35,9 @@ def system_ca_file() -> Path | None:
 
 def parse_pem_bundle(data: bytes) -> list[x509.Certificate]:
     """Parse every certificate of a PEM bundle, skipping ones that do not load."""
+    # cryptography (about 9 MB) loads with the first Alexa request, not at start.
+    from cryptography import x509  # noqa: PLC0415
+
     certificates = []
     skipped = 0
     for block in _PEM_BLOCK.findall(data):

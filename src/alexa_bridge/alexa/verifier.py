@@ -9,14 +9,11 @@ import datetime as dt
 import json
 import logging
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
-
 from ..const import SKILL_EVENT_TIMESTAMP_TOLERANCE, TIMESTAMP_TOLERANCE
 from ..exceptions import VerificationError
 from .certificates import CertificateChains, normalize_cert_url
 from .envelope import AlexaRequest, parse_envelope
+from .replay import ReplayGuard
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -45,9 +42,15 @@ class SkillRequestVerifier:
         self._chains = chains
         self._skill_id = skill_id
         self._clock = clock
+        self._replays = ReplayGuard()
 
-    async def verify(self, headers: Mapping[str, str], body: bytes) -> AlexaRequest:
-        """Return the parsed request, or raise VerificationError with the reason."""
+    async def verify(
+        self, headers: Mapping[str, str], body: bytes, source: str = ""
+    ) -> AlexaRequest:
+        """Return the parsed request, or raise VerificationError with the reason.
+
+        `source` is the sender's address: unknown certificate URLs are charged to it.
+        """
         cert_url = headers.get(HEADER_CERT_URL)
         signature_b64 = headers.get(HEADER_SIGNATURE)
         if not cert_url or not signature_b64:
@@ -67,14 +70,25 @@ class SkillRequestVerifier:
             request = parse_envelope(json.loads(body))
         except (ValueError, RecursionError):
             raise VerificationError("body is not valid JSON") from None
-        age = abs((self._clock() - request.timestamp).total_seconds())
-        if age > timestamp_tolerance(request.type):
+        now = self._clock()
+        tolerance = timestamp_tolerance(request.type)
+        age = abs((now - request.timestamp).total_seconds())
+        if age > tolerance:
             raise VerificationError(f"request timestamp is {age:.0f} s away from now")
         if request.application_id != expected_skill:
             raise VerificationError("request is for another skill id")
-        key = await self._chains.signing_key(url)
+        key = await self._chains.signing_key(url, source)
+        # Loaded with the signing key's first download (cryptography: not at start).
+        from cryptography.exceptions import InvalidSignature  # noqa: PLC0415
+        from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
+        from cryptography.hazmat.primitives.asymmetric import padding  # noqa: PLC0415
+
         try:
             key.verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
         except InvalidSignature:
             raise VerificationError("signature does not match the body") from None
+        # Only signed requests are remembered, each for as long as its timestamp would pass.
+        self._replays.check_and_remember(
+            request.request_id, request.timestamp + dt.timedelta(seconds=tolerance), now
+        )
         return request

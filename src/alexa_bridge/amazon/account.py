@@ -10,11 +10,9 @@ import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
-from alexapy.secureauth import DeviceCredentials
 
 from ..const import DEFAULT_LOCALE
 from .backoff import Backoff
-from .classic import ClassicSignIn
 from .const import (
     BACKOFF_ATTEMPTS,
     BACKOFF_MAX_INLINE_WAIT,
@@ -28,7 +26,6 @@ from .const import (
     REQUEST_TIMEOUT,
 )
 from .devices import parse_devices, text_command_sequence
-from .enrollment import EnrollmentAttempt
 from .errors import (
     AmazonAuthError,
     AmazonConnectionError,
@@ -39,10 +36,15 @@ from .errors import (
 from .models import AccountState, AccountStatus, ClassicStep, ClassicStepKind, EchoDevice
 from .otp import current_otp_code, validate_otp_key
 from .storage import AccountStore
-from .web import AlexaWebSession
 
 if TYPE_CHECKING:
+    # alexapy (about 13 MB) is imported when an account is first used, not at start.
+    from alexapy.secureauth import DeviceCredentials
+
     from ..core import BridgeCore
+    from .classic import ClassicSignIn
+    from .enrollment import EnrollmentAttempt
+    from .web import AlexaWebSession
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -117,6 +119,8 @@ class AmazonAccount:
         await self._store.load()
         credentials = self._store.credentials
         if credentials is not None:
+            from .web import AlexaWebSession  # noqa: PLC0415 - alexapy only when signed in
+
             self._web = AlexaWebSession(self._http, credentials, self._clock)
             self._set_state(
                 AccountStatus.SIGNED_IN,
@@ -142,6 +146,8 @@ class AmazonAccount:
     async def start_enrollment(self, domain: str) -> str:
         """Start a sign-in through Amazon's page; return the address to open in a new tab."""
         domain = self._check_domain(domain)
+        from .enrollment import EnrollmentAttempt  # noqa: PLC0415 - alexapy on first use
+
         attempt = EnrollmentAttempt(domain, self._clock())
         await self._drop_classic()
         self._enrollment = attempt
@@ -204,6 +210,8 @@ class AmazonAccount:
         await self._drop_classic()
         self._enrollment = None
         folder = await self._store.prepare_classic_dir()
+        from .classic import ClassicSignIn  # noqa: PLC0415 - alexapy on first use
+
         self._classic = ClassicSignIn(domain, email, password, key, folder)
         self._set_state(AccountStatus.SIGNING_IN, domain, METHOD_CLASSIC, "Signing in to Amazon")
         return await self._classic_round(self._classic.start())
@@ -375,6 +383,8 @@ class AmazonAccount:
     async def _signed_in(self, method: str, credentials: DeviceCredentials) -> None:
         """Store new credentials and make them the live session."""
         await self._store.store(method, credentials)
+        from .web import AlexaWebSession  # noqa: PLC0415 - alexapy on first use
+
         self._web = AlexaWebSession(self._require_http(), credentials, self._clock)
         self._devices = None
         self._devices_at = 0.0

@@ -8,8 +8,8 @@ import datetime as dt
 import logging
 from pathlib import Path
 import shutil
+from typing import TYPE_CHECKING
 
-from alexapy.secureauth import DeviceCredentials
 import voluptuous as vol
 
 from ..exceptions import StorageError
@@ -45,6 +45,9 @@ SCHEMA_ACCOUNT_FILE = vol.Schema(
     extra=vol.REMOVE_EXTRA,
 )
 
+if TYPE_CHECKING:
+    from alexapy.secureauth import DeviceCredentials
+
 
 class AccountStore(JsonStore):
     """`amazon_account.json` plus alexapy's cookie folder for the classic sign-in."""
@@ -58,7 +61,11 @@ class AccountStore(JsonStore):
     def credentials(self) -> DeviceCredentials | None:
         """Return the stored device credentials, if signed in."""
         raw = self.data.get(ATTR_CREDENTIALS)
-        return DeviceCredentials.from_dict(dict(raw)) if raw else None
+        if not raw:
+            return None
+        from alexapy.secureauth import DeviceCredentials  # noqa: PLC0415 - only when signed in
+
+        return DeviceCredentials.from_dict(dict(raw))
 
     @property
     def method(self) -> str | None:

@@ -9,12 +9,14 @@ import logging
 from typing import TYPE_CHECKING
 
 import ifaddr
-from zeroconf import Error as ZeroconfError, InterfaceChoice, IPVersion
-from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
 from ..const import MA_API_PATH, MDNS_SERVICE_TYPE
 
 if TYPE_CHECKING:
+    # zeroconf (about 3 MB) is imported only when the MA API is announced on the LAN.
+    from zeroconf import InterfaceChoice, IPVersion
+    from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
+
     from ..core import BridgeCore
 
 _LOGGER = logging.getLogger(__name__)
@@ -36,6 +38,8 @@ def _host_addresses(with_v6: bool) -> list[str]:
 
 def announce_plan(host: str) -> tuple[list[str] | InterfaceChoice, IPVersion, list[str]]:
     """Return the interfaces to announce on, the IP version and the addresses."""
+    from zeroconf import InterfaceChoice, IPVersion  # noqa: PLC0415 - see above
+
     address = ipaddress.ip_address(host)
     v4 = address.version == 4  # noqa: PLR2004 - the IP version
     if address.is_unspecified:
@@ -72,6 +76,9 @@ class MdnsAnnouncer:
         if options.ma_api_is_loopback or options.ma_api_host is None:
             _LOGGER.debug("Not announced over mDNS: the MA API serves this host only")
             return
+        from zeroconf import Error as ZeroconfError  # noqa: PLC0415 - see above
+        from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf  # noqa: PLC0415
+
         try:
             interfaces, ip_version, addresses = announce_plan(options.ma_api_host)
             self._zeroconf = AsyncZeroconf(interfaces=interfaces, ip_version=ip_version)
@@ -96,6 +103,9 @@ class MdnsAnnouncer:
         properties = self._properties()
         if self._info.decoded_properties == properties:
             return
+        from zeroconf import Error as ZeroconfError  # noqa: PLC0415 - loaded by setup
+        from zeroconf.asyncio import AsyncServiceInfo  # noqa: PLC0415
+
         info = AsyncServiceInfo(
             self._info.type,
             self._info.name,
@@ -119,6 +129,8 @@ class MdnsAnnouncer:
                 await self._task
             self._task = None
         if self._zeroconf is not None:
+            from zeroconf import Error as ZeroconfError  # noqa: PLC0415 - loaded by setup
+
             try:
                 await self._zeroconf.async_close()
             except (OSError, ZeroconfError) as err:
@@ -138,6 +150,8 @@ class MdnsAnnouncer:
         """Probe for the name and announce the service."""
         if self._zeroconf is None or self._info is None:
             return
+        from zeroconf import Error as ZeroconfError  # noqa: PLC0415 - loaded by setup
+
         try:
             await self._zeroconf.async_register_service(self._info, allow_name_change=True)
         except (OSError, ZeroconfError) as err:

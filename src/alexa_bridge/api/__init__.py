@@ -43,6 +43,17 @@ def _register_health(app: web.Application, core: BridgeCore) -> None:
     app.add_routes([web.get("/health", api.health)])
 
 
+def _register_public_health(app: web.Application, core: BridgeCore) -> None:
+    """Add the public /health (says only "ok") and the public-address probe."""
+    api = APIHealth(core)
+    app.add_routes(
+        [
+            web.get("/health", api.public_health),
+            web.get("/health/{name:[A-Za-z0-9_-]{32}}", api.probe),
+        ]
+    )
+
+
 def _register_music_assistant(app: web.Application, core: BridgeCore) -> None:
     """Add the routes Music Assistant's alexa provider calls."""
     api = APIMusicAssistant(core)
@@ -149,7 +160,7 @@ def build_ma_app(core: BridgeCore) -> web.Application:
 def build_public_app(core: BridgeCore) -> web.Application:
     """Build the internet-facing app: skill endpoint and relay."""
     app = _new_app(core, MAX_SKILL_BODY, error_middleware(contract_error))
-    _register_health(app, core)
+    _register_public_health(app, core)
     _register_skill(app, core)
     _register_relay(app, core)
     _register_oauth(app, core)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
+from ..alexa.verifier import HEADER_CERT_URL, HEADER_SIGNATURE
 from ..const import MAX_SKILL_BODY
 from ..core import BridgeCore
 from ..exceptions import APIError, APIPayloadTooLarge, VerificationError
 from ..panel.activity import ActivityKind, short_device
+from ..server.limits import BODY_TIMEOUT
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -28,9 +31,17 @@ class APISkill:
         started = time.perf_counter()
         if (request.content_length or 0) > MAX_SKILL_BODY:
             raise APIPayloadTooLarge("request body is too large")
-        body = await request.read()
         try:
-            alexa_request = await self.core.verifier.verify(request.headers, body)
+            _check_encoding(request)
+            try:
+                async with asyncio.timeout(BODY_TIMEOUT):
+                    body = await request.read()
+            except TimeoutError:
+                raise VerificationError("request body did not arrive in time") from None
+            _check_headers(request)
+            alexa_request = await self.core.verifier.verify(
+                request.headers, body, request.remote or ""
+            )
         except VerificationError as err:
             _LOGGER.warning("Refused an Alexa request: %s", err)
             self.core.activity.record(
@@ -56,6 +67,21 @@ class APISkill:
         )
         _LOGGER.debug("Answered %s in %.1f ms", kind, latency_ms)
         return web.json_response(answer)
+
+
+def _check_encoding(request: web.Request) -> None:
+    """Refuse an encoded body before reading it: Amazon signs the bytes it sends, plainly."""
+    encoding = request.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower()
+    if encoding != "identity":
+        raise VerificationError(f"Content-Encoding {encoding[:20]!r} is not accepted")
+
+
+def _check_headers(request: web.Request) -> None:
+    """Refuse what no Alexa request looks like before parsing its body."""
+    if not request.headers.get(HEADER_CERT_URL) or not request.headers.get(HEADER_SIGNATURE):
+        raise VerificationError("signature headers are missing")
+    if request.content_type != "application/json":
+        raise VerificationError("body is not declared as JSON")
 
 
 def summarize(answer: dict[str, Any]) -> str:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from http import HTTPStatus
 import logging
+import ssl
 
-import aiohttp
-from aiohttp import hdrs, web
+from aiohttp import HttpVersion11, hdrs, web
+from aiohttp.abc import AbstractStreamWriter
 from yarl import URL
 
-from ..const import MAX_IMAGE_BYTES, RELAY_CHUNK, RELAY_CONNECT_TIMEOUT, RELAY_READ_TIMEOUT
+from ..const import MAX_IMAGE_BYTES, RELAY_CONNECT_TIMEOUT, RELAY_READ_TIMEOUT
 from ..core import BridgeCore
-from ..exceptions import APIBadGateway, APINotFound
+from ..exceptions import APIBadGateway, APINotFound, APIUnavailable
+from ..helpers.passthrough import Framing, RelayProtocol, UpstreamError, UpstreamHead
 from ..playback.test_play import read_test_sound
 
 _LOGGER = logging.getLogger(__name__)
@@ -24,10 +27,18 @@ PASSED_HEADERS = (
     hdrs.ACCEPT_RANGES,
     hdrs.CONTENT_ENCODING,  # bytes are passed undecoded, so their encoding must be too
 )
+FORWARDED_HEADERS = (hdrs.RANGE, hdrs.IF_RANGE, hdrs.ACCEPT_ENCODING)
 HEADERS_TIMEOUT = 10.0
-UPSTREAM_TIMEOUT = aiohttp.ClientTimeout(
-    total=None, sock_connect=RELAY_CONNECT_TIMEOUT, sock_read=RELAY_READ_TIMEOUT
-)
+READ_TIMEOUT = RELAY_READ_TIMEOUT  # Music Assistant silent this long: the relay ends
+WRITE_TIMEOUT = RELAY_READ_TIMEOUT  # the Echo reads nothing this long: the relay ends
+# On a real Music Assistant every relay is a transcode: an Echo needs one or two per
+# stream at a time (a HEAD, a Range retry); at the cap the oldest of the token ends.
+MAX_RELAYS_PER_TOKEN = 3
+MAX_RELAYS = 128
+REPLACED = "a newer request for the same stream replaced it"
+ACCEPTED_STATUSES = (HTTPStatus.OK, HTTPStatus.PARTIAL_CONTENT)
+STREAM_TYPES = "audio/"
+IMAGE_TYPES = "image/"
 
 
 def as_mp3(url: str) -> str:
@@ -45,89 +56,167 @@ class APIRelay:
         """Keep the core and the test sound (33 kB) in memory."""
         self.core = core
         self._test_sound = read_test_sound()
+        self._relays: dict[str, OrderedDict[RelayProtocol, None]] = {}
+        self._count = 0
+        self._tls = ssl.create_default_context()
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
         """Relay the slot's audio stream."""
-        slot = self.core.slots.by_relay_token(request.match_info["token"])
+        token = request.match_info["token"]
+        slot = self.core.slots.by_relay_token(token)
         if slot is None:
             raise APINotFound("unknown or expired stream")
-        return await self._relay(request, as_mp3(slot.stream_url), max_bytes=None)
+        return await self._relay(request, token, as_mp3(slot.stream_url), STREAM_TYPES, None)
 
     async def image(self, request: web.Request) -> web.StreamResponse:
         """Relay the slot's cover art."""
-        slot = self.core.slots.by_image_token(request.match_info["token"])
+        token = request.match_info["token"]
+        slot = self.core.slots.by_image_token(token)
         if slot is None or slot.image_url is None:
             raise APINotFound("unknown or expired image")
-        return await self._relay(request, slot.image_url, max_bytes=MAX_IMAGE_BYTES)
+        return await self._relay(request, token, slot.image_url, IMAGE_TYPES, MAX_IMAGE_BYTES)
 
     async def sound(self, _request: web.Request) -> web.Response:
         """Serve the built-in test chime that Test play pushes (no secrets in it)."""
         return web.Response(body=self._test_sound, content_type="audio/mpeg")
 
     async def _relay(
-        self, request: web.Request, url: str, *, max_bytes: int | None
+        self,
+        request: web.Request,
+        token: str,
+        url: str,
+        media: str,
+        max_bytes: int | None,
     ) -> web.StreamResponse:
-        """Copy MA's answer to Alexa in chunks; close it when Alexa leaves."""
-        async with await self._open_upstream(request, url) as upstream:
-            if upstream.status >= HTTPStatus.BAD_REQUEST:
-                _LOGGER.warning("Music Assistant answered %s to a relay", upstream.status)
-                raise APIBadGateway(f"Music Assistant answered {upstream.status}")
-            if max_bytes is not None and (upstream.content_length or 0) > max_bytes:
-                raise APIBadGateway("image is too large")
-            response = web.StreamResponse(status=upstream.status)
-            for name in PASSED_HEADERS:
-                if name in upstream.headers:
-                    response.headers[name] = upstream.headers[name]
-            response.headers[hdrs.CACHE_CONTROL] = "no-store"
-            await response.prepare(request)
-            if request.method != hdrs.METH_HEAD and not await _copy(upstream, response, max_bytes):
-                _drop(request)
+        """Copy MA's answer to Alexa; close MA's side when Alexa leaves."""
+        if self._count >= MAX_RELAYS:
+            raise APIUnavailable("too many relays at once")
+        protocol = RelayProtocol(
+            asyncio.get_running_loop(), head_only=request.method == hdrs.METH_HEAD
+        )
+        self._admit(token, protocol)  # before connecting: MA never sees more than the cap
+        try:
+            await self._open_upstream(request, url, protocol)
+            head = await self._read_head(protocol)
+            response = _response_for(head, media, max_bytes)
+            if request.version < HttpVersion11:
+                response.force_close()
+            elif head.length is None:
+                response.enable_chunked_encoding()
+            writer = await response.prepare(request)
+            transport = request.transport
+            if writer is None or transport is None:
+                return response
+            protocol.attach(
+                transport,
+                Framing.CHUNKED if response.chunked else Framing.RAW,
+                max_bytes,
+            )
+            await _pump(protocol, writer)
+            if not protocol.complete:
+                log = _LOGGER.debug if protocol.reason == REPLACED else _LOGGER.warning
+                log("Relay ended: %s", protocol.reason or "incomplete")
+                transport.close()  # a cut-off relay must never look like a complete file
             return response
+        finally:
+            protocol.close()
+            self._release(token, protocol)
 
-    async def _open_upstream(self, request: web.Request, url: str) -> aiohttp.ClientResponse:
-        """Ask Music Assistant for the URL; 502 when it is down or does not answer."""
-        headers = {}
-        if hdrs.RANGE in request.headers:
-            headers[hdrs.RANGE] = request.headers[hdrs.RANGE]
+    def _admit(self, token: str, protocol: RelayProtocol) -> None:
+        """Count a relay; past the token's cap end its oldest relay."""
+        relays = self._relays.setdefault(token, OrderedDict())
+        relays[protocol] = None
+        self._count += 1
+        while len(relays) > MAX_RELAYS_PER_TOKEN:
+            oldest, _ = relays.popitem(last=False)
+            self._count -= 1
+            oldest.abort(REPLACED)
+
+    def _release(self, token: str, protocol: RelayProtocol) -> None:
+        """Forget a finished relay."""
+        relays = self._relays.get(token)
+        if relays is not None and relays.pop(protocol, 0) is None:
+            self._count -= 1
+            if not relays:
+                del self._relays[token]
+
+    async def _open_upstream(self, request: web.Request, url: str, protocol: RelayProtocol) -> None:
+        """Connect to Music Assistant and send the request; 502 when it is down."""
+        target = URL(url)
+        if target.scheme not in ("http", "https") or not target.host:
+            raise APIBadGateway("the pushed URL cannot be relayed")
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(RELAY_CONNECT_TIMEOUT):
+                await loop.create_connection(
+                    lambda: protocol,
+                    target.host,
+                    target.port or (443 if target.scheme == "https" else 80),
+                    ssl=self._tls if target.scheme == "https" else None,
+                )
+        except (OSError, TimeoutError) as err:
+            _LOGGER.warning("Music Assistant is not reachable for a relay: %s", type(err).__name__)
+            raise APIBadGateway("Music Assistant did not answer") from None
+        lines = [
+            f"{request.method} {target.raw_path_qs} HTTP/1.1",
+            f"Host: {target.raw_authority}",
+            "Connection: close",
+        ]
+        lines += [
+            f"{name}: {request.headers[name]}"
+            for name in FORWARDED_HEADERS
+            if name in request.headers
+        ]
+        assert protocol.transport is not None  # noqa: S101 - connected just now
+        protocol.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+
+    async def _read_head(self, protocol: RelayProtocol) -> UpstreamHead:
+        """Wait for MA's status and headers; 502 when they do not come or do not parse."""
         try:
             async with asyncio.timeout(HEADERS_TIMEOUT):
-                return await self.core.session.request(
-                    request.method,
-                    url,
-                    headers=headers,
-                    timeout=UPSTREAM_TIMEOUT,
-                    auto_decompress=False,
-                )
-        except (aiohttp.ClientError, TimeoutError) as err:
-            _LOGGER.warning("Music Assistant is not reachable for a relay: %s", type(err).__name__)
+                return await protocol.head
+        except (UpstreamError, TimeoutError) as err:
+            _LOGGER.warning("Music Assistant did not answer a relay: %s", err or "timeout")
             raise APIBadGateway("Music Assistant did not answer") from None
 
 
-async def _copy(
-    upstream: aiohttp.ClientResponse,
-    response: web.StreamResponse,
-    max_bytes: int | None,
-) -> bool:
-    """Stream fixed-size chunks; return False when cut off by the limit, a stall or a drop."""
-    sent = 0
-    try:
-        async for chunk in upstream.content.iter_chunked(RELAY_CHUNK):
-            sent += len(chunk)
-            if max_bytes is not None and sent > max_bytes:
-                _LOGGER.warning("Music Assistant's image is over %d bytes; not relayed", max_bytes)
-                return False
-            await response.write(chunk)
-        await response.write_eof()
-    except TimeoutError:
-        _LOGGER.warning("Music Assistant's stream stalled; relay ended")
-        return False
-    except (ConnectionResetError, aiohttp.ClientError):
-        _LOGGER.debug("Relay ended after %d bytes", sent)
-        return False
-    return True
+def _response_for(head: UpstreamHead, media: str, max_bytes: int | None) -> web.StreamResponse:
+    """Check MA's answer (status, type, size) and build ours with the headers passed on."""
+    if head.status not in ACCEPTED_STATUSES:
+        # Redirects are never followed: they could lead anywhere, MA never sends one.
+        _LOGGER.warning("Music Assistant answered %s to a relay", head.status)
+        raise APIBadGateway(f"Music Assistant answered {head.status}")
+    content_type = head.headers.get("content-type", "").lower()
+    if not content_type.startswith(media):
+        _LOGGER.warning("Music Assistant answered %r to a relay for %s*", content_type, media)
+        raise APIBadGateway("Music Assistant answered with another type of content")
+    if max_bytes is not None and (head.length or 0) > max_bytes:
+        raise APIBadGateway("image is too large")
+    response = web.StreamResponse(status=head.status)
+    for name in PASSED_HEADERS:
+        value = head.headers.get(name.lower())
+        if value is not None:
+            response.headers[name] = value
+    response.headers[hdrs.CACHE_CONTROL] = "no-store"
+    response.headers[hdrs.X_CONTENT_TYPE_OPTIONS] = "nosniff"
+    return response
 
 
-def _drop(request: web.Request) -> None:
-    """Close Alexa's connection so that a cut-off relay never looks like a complete file."""
-    if request.transport is not None:
-        request.transport.close()
+async def _pump(protocol: RelayProtocol, writer: AbstractStreamWriter) -> None:
+    """Wait while the body flows; drain the client when it lags; end a stalled relay."""
+    loop = asyncio.get_running_loop()
+    while True:
+        await protocol.wait(READ_TIMEOUT)
+        if protocol.finished:
+            return
+        if protocol.paused:
+            try:
+                async with asyncio.timeout(WRITE_TIMEOUT):
+                    await writer.drain()
+            except TimeoutError:
+                protocol.abort("the client stopped reading")
+                return
+            protocol.resume()
+        elif loop.time() - protocol.last_read >= READ_TIMEOUT:
+            protocol.abort("Music Assistant's stream stalled")
+            return

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 import logging
+import secrets
 import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -19,6 +20,31 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 CHECK_TIMEOUT = aiohttp.ClientTimeout(total=8)
+PROBE_LIFETIME = 30.0
+MAX_PROBES = 8
+PROBE_PATH = "/health/"
+
+
+@dataclass(slots=True)
+class PublicProbes:
+    """One-time probe names: the public /health tells nothing, yet the check knows it is us."""
+
+    _pending: dict[str, float] = field(default_factory=dict)
+
+    def issue(self) -> str:
+        """Return a new random probe name, valid for a short while."""
+        now = time.monotonic()
+        self._pending = {name: due for name, due in self._pending.items() if due > now}
+        while len(self._pending) >= MAX_PROBES:
+            del self._pending[next(iter(self._pending))]
+        name = secrets.token_urlsafe(24)
+        self._pending[name] = now + PROBE_LIFETIME
+        return name
+
+    def confirm(self, name: str) -> bool:
+        """Return whether the name was issued and is still valid (each works once)."""
+        due = self._pending.pop(name, None)
+        return due is not None and due > time.monotonic()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,16 +62,18 @@ def _failure(url: str, reason: str) -> PublicCheck:
     return PublicCheck(url, ok=False, reason=reason, checked_at=time.time())
 
 
-async def check_public_address(
-    session: aiohttp.ClientSession, url: str, instance_id: str
+async def check_public_address(  # noqa: C901 - one except per way a connection fails
+    session: aiohttp.ClientSession, url: str, probes: PublicProbes
 ) -> PublicCheck:
-    """GET <url>/health over HTTPS and expect this bridge's own instance id."""
+    """GET <url>/health/<one-time name> over HTTPS; only this bridge knows the name."""
     if urlsplit(url).scheme != "https":
         return _failure(url, "the address must start with https://")
     try:
         async with session.get(
-            f"{url}/health", timeout=CHECK_TIMEOUT, allow_redirects=False
+            f"{url}{PROBE_PATH}{probes.issue()}", timeout=CHECK_TIMEOUT, allow_redirects=False
         ) as resp:
+            if resp.status == HTTPStatus.NOT_FOUND:
+                return _failure(url, "it answered, but for another server, not this bridge")
             if resp.status != HTTPStatus.OK:
                 return _failure(url, f"it answered HTTP {resp.status}")
             body = await resp.json(content_type=None)
@@ -62,8 +90,8 @@ async def check_public_address(
         return _failure(url, "it did not answer within 8 seconds")
     except (aiohttp.ClientError, ValueError):
         return _failure(url, "it did not answer like Alexa Bridge")
-    if not isinstance(body, dict) or body.get("instance") != instance_id:
-        return _failure(url, "it answered, but for another server, not this bridge")
+    if not isinstance(body, dict) or body.get("status") != "ok":
+        return _failure(url, "it did not answer like Alexa Bridge")
     _LOGGER.info("Public address check passed")
     return PublicCheck(url, ok=True, reason=None, checked_at=time.time())
 
@@ -75,6 +103,7 @@ class PublicAddress:
         """Bind to the core (options and settings hold the address itself)."""
         self._core = core
         self._check: PublicCheck | None = None
+        self.probes = PublicProbes()
 
     @property
     def url(self) -> str | None:
@@ -102,7 +131,5 @@ class PublicAddress:
         url = self.url
         if url is None:
             raise ValueError("there is no public address to check")
-        self._check = await check_public_address(
-            self._core.session, url, self._core.settings.instance_id
-        )
+        self._check = await check_public_address(self._core.session, url, self.probes)
         return self._check

@@ -7,10 +7,12 @@ import errno
 import logging
 import socket
 import ssl
+from typing import Any
 
 from aiohttp import web
 
 from ..api import build_ma_app, build_panel_app, build_public_app
+from ..config.logs import PathOnlyAccessLogger
 from ..const import (
     ENV_PREFIX,
     LOOPBACK_HOSTS,
@@ -21,6 +23,7 @@ from ..const import (
 )
 from ..core import BridgeCore
 from ..exceptions import ListenerError
+from .limits import ConnectionGuard, GuardedAppRunner, connection_cap, raise_fd_limit
 from .tls import RELOAD_INTERVAL, ReloadingCertificate
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,6 +87,7 @@ class Listeners:
         if options.ssl:
             tls = ReloadingCertificate(*options.cert_paths, interval=self._tls_reload_interval)
             self._core.create_task(tls.watch(), name="tls-reload")
+        guard = ConnectionGuard(connection_cap(raise_fd_limit()))
         try:
             await self._start("ma", build_ma_app(self._core), ma_hosts, options.ma_api_port)
             await self._start(
@@ -92,6 +96,7 @@ class Listeners:
                 [ALL_INTERFACES_V4],
                 options.public_port,
                 ssl_context=tls.context if tls else None,
+                guard=guard,
             )
             await self._start("panel", build_panel_app(self._core), panel_hosts, options.panel_port)
         except ListenerError:
@@ -107,15 +112,22 @@ class Listeners:
         app: web.Application,
         hosts: list[str],
         port: int,
+        *,
         ssl_context: ssl.SSLContext | None = None,
+        guard: ConnectionGuard | None = None,
     ) -> None:
         """Start one runner on its hosts; port 0 picks one free port for all."""
         debug = logging.getLogger("aiohttp.access").isEnabledFor(logging.DEBUG)
-        runner = web.AppRunner(
-            app,
-            access_log=logging.getLogger("aiohttp.access") if debug else None,
-            shutdown_timeout=SHUTDOWN_TIMEOUT / 2,
-            handler_cancellation=True,
+        settings: dict[str, Any] = {
+            "access_log": logging.getLogger("aiohttp.access") if debug else None,
+            "access_log_class": PathOnlyAccessLogger,
+            "shutdown_timeout": SHUTDOWN_TIMEOUT / 2,
+            "handler_cancellation": True,
+        }
+        runner = (
+            web.AppRunner(app, **settings)
+            if guard is None
+            else GuardedAppRunner(app, guard, **settings)
         )
         await runner.setup()
         self._listeners[name] = Listener(name, runner, port)

@@ -7,10 +7,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from .const import CHECK_MAX_AGE, CHECK_TIMEOUT, STAGE
 from .errors import DeveloperAuthError, SmapiError
-from .sdk_client import SmapiClient
+
+if TYPE_CHECKING:
+    from .sdk_client import SmapiClient  # the SDK loads when provisioning first runs
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -27,13 +27,13 @@ from .manifest import SkillChoices, build_manifest, fingerprint
 from .models import LastRun
 from .oauth import DeveloperAuthorization, PendingAuthorization, exchange_code, parse_pasted
 from .progress import Level, ProgressLog
-from .sdk_client import Credentials, Sleep, SmapiClient
 from .selftest import SelfTest, SelfTestResult
 from .skill_sync import Provisioner, RunResult
 from .store import DeveloperStore, SkillStore
 
 if TYPE_CHECKING:
     from ..core import BridgeCore
+    from .sdk_client import Sleep, SmapiClient  # the SDK loads when provisioning first runs
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -109,6 +109,8 @@ class SkillProvisioning:
             return None
         if not (dev.client_id and dev.client_secret and dev.refresh_token):
             return None
+        from .sdk_client import Credentials, SmapiClient  # noqa: PLC0415 - the SDK on first use
+
         credentials = Credentials(dev.client_id, dev.client_secret, dev.refresh_token)
         return SmapiClient(
             credentials,

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 from ..panel.activity import ActivityKind
 from .const import SIMULATION_POLL, SIMULATION_TIMEOUT, STAGE
 from .errors import SmapiError
-from .sdk_client import Sleep, SmapiClient
 from .skill_sync import fix_for
 
 if TYPE_CHECKING:
     from ..core import BridgeCore
+    from .sdk_client import Sleep, SmapiClient  # the SDK loads when provisioning first runs
 
 CONFLICT_RETRIES = 3
 CONFLICT_WAIT = 5.0

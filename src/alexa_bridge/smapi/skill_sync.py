@@ -28,10 +28,10 @@ from .manifest import (
 )
 from .models import Build
 from .progress import Level, ProgressLog
-from .sdk_client import Sleep, SmapiClient
 
 if TYPE_CHECKING:
     from ..core import BridgeCore
+    from .sdk_client import Sleep, SmapiClient  # the SDK loads when provisioning first runs
     from .store import SkillStore
 
 _LOGGER = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""Hostile clients against the public port."""
