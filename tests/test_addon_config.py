@@ -16,14 +16,7 @@ import jsonschema
 import pytest
 import yaml
 
-from alexa_bridge.const import (
-    DEFAULT_PANEL_PORT,
-    DISCOVERY_SERVICE,
-    OPT_PANEL_PORT,
-    SKILL_LOCALES,
-    VERSION,
-    LogLevel,
-)
+from alexa_bridge.const import DISCOVERY_SERVICE, OPT_PANEL_PORT, SKILL_LOCALES, VERSION, LogLevel
 from alexa_bridge.healthcheck import probe
 from alexa_bridge.options import validate_options
 from alexa_bridge.validate import SCHEMA_OPTIONS
@@ -92,7 +85,8 @@ def test_store_requirements(config: dict[str, Any]):
     assert config["init"] is False
     assert config["host_network"] is True
     assert config["ingress"] is True
-    assert config.get("ingress_port", DEFAULT_PANEL_PORT) == DEFAULT_PANEL_PORT
+    # The Supervisor picks a free port (host network: a fixed 8099 can collide).
+    assert config["ingress_port"] == 0
     assert config["discovery"] == [DISCOVERY_SERVICE]
     assert "ssl" in config["map"]
     assert config["backup_exclude"]
@@ -104,7 +98,7 @@ def test_options_match_the_bridge(config: dict[str, Any]):
     bridge_options = {str(key.schema) for key in SCHEMA_OPTIONS.schema}
     schema: dict[str, str] = config["schema"]
     options: dict[str, Any] = config["options"]
-    # The panel's port is the ingress port, fixed by config.yaml, so it is no option here.
+    # The panel's port is the ingress port the Supervisor picks, so it is no option here.
     assert set(schema) == bridge_options - {OPT_PANEL_PORT}
     assert set(options) <= set(schema)
     for key, value in schema.items():

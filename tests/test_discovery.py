@@ -41,12 +41,13 @@ async def _healthy(bridge: RunningBridge) -> bool:
 async def test_bridge_posts_where_the_ma_api_is(
     supervisor: FakeSupervisor, bridge_factory: BridgeFactory
 ):
-    """Once the listeners are up, the message carries host, port, version and skill state."""
+    """Once the listeners are up, the message carries the id, host, port, version and skill."""
     bridge = await bridge_factory(supervised=True)
     await _posted(supervisor)
     (message,) = supervisor.messages.values()
     assert message.service == "alexa_bridge"
     assert message.config == {
+        "instance_id": bridge.core.settings.instance_id,
         "host": "127.0.0.1",
         "port": bridge.bridge.listeners.port("ma"),
         "version": VERSION,
@@ -194,3 +195,15 @@ async def test_all_interfaces_bind_announces_the_addon_host_name(
     finally:
         await discovery.close()
         await core.close()
+
+
+async def test_panel_listens_on_the_ingress_port_the_supervisor_chose(
+    supervisor: FakeSupervisor, bridge_factory: BridgeFactory
+):
+    """With `ingress_port: 0` the Supervisor picks the port; the panel must be found there."""
+    bridge = await bridge_factory(supervised=True)
+    assert bridge.bridge.listeners.port("panel") == supervisor.ingress_port
+    # The panel answers there, refusing this loopback peer as it refuses all but 172.30.32.2.
+    async with bridge.client.get(f"http://127.0.0.1:{supervisor.ingress_port}/") as resp:
+        assert resp.status == 403
+        assert (await resp.json())["result"] == "error"

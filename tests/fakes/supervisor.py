@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 import secrets
 import signal
+import socket
 import sys
 from typing import Any
 
@@ -34,6 +35,13 @@ def error(status: int, message: str) -> web.Response:
     return web.json_response({"result": "error", "message": message}, status=status)
 
 
+def free_port() -> int:
+    """Return a TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @dataclass
 class Message:
     """One stored discovery message."""
@@ -52,9 +60,12 @@ class FakeSupervisor:
         token: str = TOKEN,
         discovery: tuple[str, ...] = ("alexa_bridge",),
         record: Path | None = None,
+        ingress_port: int = 0,
     ) -> None:
-        """Set the token the add-on must send and the services its config lists."""
+        """Set the token, the services the config lists and the ingress port (0: a free one)."""
         self.token = token
+        # With `ingress_port: 0` in config.yaml the Supervisor picks a free port per add-on.
+        self.ingress_port = ingress_port or free_port()
         self.discovery = discovery
         self.record = record
         self.messages: dict[str, Message] = {}
@@ -81,7 +92,7 @@ class FakeSupervisor:
             "ingress": True,
             "ingress_entry": f"/api/hassio_ingress/{INGRESS_TOKEN}",
             "ingress_url": f"/api/hassio_ingress/{INGRESS_TOKEN}/",
-            "ingress_port": 8099,
+            "ingress_port": self.ingress_port,
             "host_network": True,
             "discovery": list(self.discovery),
             "options": {},
@@ -162,9 +173,9 @@ class FakeSupervisor:
             await self._runner.cleanup()
 
 
-async def serve(host: str, port: int, record: Path | None) -> None:
+async def serve(host: str, port: int, record: Path | None, ingress_port: int) -> None:
     """Run the fake until SIGTERM or SIGINT, after printing its port."""
-    fake = FakeSupervisor(record=record)
+    fake = FakeSupervisor(record=record, ingress_port=ingress_port)
     await fake.start(host, port)
     print(f"port {fake.port}", flush=True)  # noqa: T201 - the caller reads the port
     stop = asyncio.Event()
@@ -181,8 +192,11 @@ def main() -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--record", type=Path, help="append accepted discovery messages here")
+    parser.add_argument(
+        "--ingress-port", type=int, default=0, help="the port /addons/self/info gives"
+    )
     args = parser.parse_args()
-    asyncio.run(serve(args.host, args.port, args.record))
+    asyncio.run(serve(args.host, args.port, args.record, args.ingress_port))
     return 0
 
 
