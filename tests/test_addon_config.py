@@ -167,6 +167,22 @@ def test_dockerfile_conventions():
     for label in ("io.hass.version", "io.hass.type", "io.hass.arch", "org.opencontainers.image"):
         assert label in text, label
     assert "COPY rootfs /" in text
+    # Bytecode compiled at build: a small device must not compile the package at every start.
+    assert "-m compileall" in text
+
+
+def test_base_image_exists_for_every_architecture(config: dict[str, Any]):
+    """build.yaml names Home Assistant's per-architecture Python base for each arch we list."""
+    build = _yaml(ADDON / "build.yaml")
+    assert set(build["build_from"]) == set(config["arch"])
+    for arch, image in build["build_from"].items():
+        assert re.fullmatch(
+            rf"ghcr\.io/home-assistant/{arch}-base-python:3\.13-alpine3\.\d+", image
+        ), image
+    dockerfile = (ADDON / "Dockerfile").read_text(encoding="utf-8")
+    default = re.search(r"^ARG BUILD_FROM=(\S+)$", dockerfile, re.MULTILINE)
+    assert default is not None
+    assert default.group(1) == build["build_from"]["amd64"]
 
 
 def test_service_scripts_are_executable_in_git():
