@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
 # Run a command on another Debian release's Python: a debootstrap chroot with a virtual
-# environment at /opt/venv, and a fresh copy of this repository at /repo as the working directory.
+# environment for the given requirements, and a fresh copy of this repository at /repo as the
+# working directory.
 #
 #   scripts/python-chroot.sh SUITE REQUIREMENTS -- COMMAND...
 #
 # SUITE is trixie (Python 3.13, the add-on image's) or forky (Python 3.14). REQUIREMENTS is a
-# pip requirements file of this repository, or "bridge" for the bridge's own '.[test]'. The
-# chroot is cached in $CHROOT_CACHE (default /var/cache/alexa-bridge/chroots), keyed by the
-# suite and a hash of the requirements, so the second run only copies the repository in; stale
-# chroots of the same suite and requirements file are removed. Needs root. Exits 77 when it
-# cannot run here (no root, no debootstrap and no Debian archive), so callers can skip.
+# pip requirements file of this repository, or "bridge" for the bridge's own '.[test]' (which
+# also brings Debian's Chromium into the chroot for the panel's browser tests).
+#
+# Cached in $CHROOT_CACHE (default /var/cache/alexa-bridge/chroots), outside the repository:
+# one chroot per suite, and in it one virtual environment per requirements, named by a hash of
+# them, so a second run only copies the repository in; when the requirements change only a new
+# environment is made (and the old one removed). A first run takes a few minutes. Needs root.
+# Exits 77 when it cannot run here (no root, no debootstrap, no Debian archive), so callers
+# can skip.
 #
 # Safety: the chroot only ever runs inside a private mount namespace with its own /proc, which
 # disappears with the command; the host's /dev, /proc and /sys are never bound into it, and
-# chroots are removed only with `rm -rf --one-file-system`.
+# chroot directories are removed only with `rm -rf --one-file-system`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 # Bump when the way a chroot is made changes, so cached ones are rebuilt.
 RECIPE=v1
+BASE_PACKAGES=python3,python3-venv,python3-pip,ca-certificates,gcc,python3-dev,libc6-dev
 
 usage() {
   echo "usage: $0 trixie|forky REQUIREMENTS|bridge -- COMMAND..." >&2
@@ -28,7 +34,7 @@ cannot() {
   echo "python-chroot: cannot run here: $*" >&2
   exit 77
 }
-[ $# -ge 4 ] && [ "$3" = "--" ] || usage
+if [ $# -lt 4 ] || [ "$3" != "--" ]; then usage; fi
 SUITE=$1
 REQS=$2
 shift 3
@@ -41,41 +47,37 @@ esac
 [ "$(id -u)" = 0 ] || cannot "it needs root (debootstrap, chroot, a mount namespace)"
 
 CACHE=${CHROOT_CACHE:-/var/cache/alexa-bridge/chroots}
+DIR=$CACHE/$SUITE-$RECIPE
 if [ "$REQS" = bridge ]; then
   key_files=(pyproject.toml)
   label=bridge
-  # The panel's browser test drives Debian's Chromium, so the bridge's chroot has it too.
-  extra_packages=(chromium)
 else
   [ -f "$REQS" ] || usage
   key_files=("$REQS")
   label=$(basename "$REQS" .txt)
-  extra_packages=()
 fi
-hash=$({
-  echo "$RECIPE $SUITE ${extra_packages[*]}"
-  cat "${key_files[@]}"
-} | sha256sum | cut -c1-16)
-NAME=$SUITE-$label-$hash
-DIR=$CACHE/$NAME
+hash=$(cat "${key_files[@]}" | sha256sum | cut -c1-16)
+VENV=/opt/venvs/$label-$hash
 
-say() { echo "[python-chroot $NAME] $*" >&2; }
+say() { echo "[python-chroot $SUITE] $*" >&2; }
 
-# Run a command inside the chroot: private mount namespace, its own /proc, nothing else bound.
+# Run a command inside a chroot: private mount namespace, its own /proc, nothing else bound.
 in_chroot() {
-  local dir=$1
-  shift
+  local dir=$1 venv=$2
+  shift 2
+  # shellcheck disable=SC2016 # $0, $1 and $@ belong to the inner shell
   unshare --mount --propagation private -- /bin/sh -c \
-    'mount -t proc proc "$0/proc" && exec chroot "$0" /usr/bin/env -i HOME=/root \
-      PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-      LANG=C.UTF-8 PIP_DISABLE_PIP_VERSION_CHECK=1 "$@"' "$dir" "$@"
+    'dir=$0 venv=$1; shift; mount -t proc proc "$dir/proc" && exec chroot "$dir" \
+      /usr/bin/env -i HOME=/root LANG=C.UTF-8 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+      PATH="$venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"' \
+    "$dir" "$venv" "$@"
 }
 
-# Remove a chroot directory; refuse anything that is a mount point or has one inside.
-remove_chroot() {
+# Remove a directory of a chroot; refuse anything that has a mount point in it.
+remove_tree() {
   local dir=$1
-  [ -d "$dir" ] || return 0
-  if grep -q " $dir[/ ]" /proc/mounts; then
+  [ -e "$dir" ] || return 0
+  if grep -q " ${dir}[/ ]" /proc/mounts; then
     echo "python-chroot: $dir has something mounted in it; not removing it" >&2
     return 1
   fi
@@ -89,61 +91,76 @@ make_chroot() {
       >/dev/null
   } || cannot "debootstrap is not installed and cannot be"
   [ -f "/usr/share/debootstrap/scripts/$SCRIPT" ] || cannot "debootstrap has no $SCRIPT script"
-  local mirror tmp
+  local mirror tmp=$DIR.part
   mirror=$(grep -hoE '^(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list \
     /etc/apt/sources.list.d/* 2>/dev/null | grep -oE 'https?://[^ ]+' | head -1 || true)
-  mkdir -p "$CACHE"
-  tmp=$CACHE/.$NAME.part
-  remove_chroot "$tmp"
-  say "debootstrap $SUITE (first run on this machine only)"
-  debootstrap --variant=minbase \
-    --include=python3,python3-venv,python3-pip,ca-certificates,gcc,python3-dev,libc6-dev \
-    "$SUITE" "$tmp" "${mirror:-http://deb.debian.org/debian}" \
-    "/usr/share/debootstrap/scripts/$SCRIPT" >"$CACHE/.$NAME.log" 2>&1 ||
-    cannot "debootstrap $SUITE failed: $(tail -3 "$CACHE/.$NAME.log")"
+  remove_tree "$tmp"
+  say "debootstrap $SUITE into $DIR (first run on this machine only)"
+  debootstrap --variant=minbase --include="$BASE_PACKAGES" "$SUITE" "$tmp" \
+    "${mirror:-http://deb.debian.org/debian}" "/usr/share/debootstrap/scripts/$SCRIPT" \
+    >"$DIR.log" 2>&1 || cannot "debootstrap $SUITE failed: $(tail -3 "$DIR.log")"
   # Name resolution, pip's index and this machine's extra CAs (an egress proxy's, if any).
   cp /etc/resolv.conf "$tmp/etc/resolv.conf"
-  [ -f /etc/pip.conf ] && cp /etc/pip.conf "$tmp/etc/pip.conf"
+  if [ -f /etc/pip.conf ]; then cp /etc/pip.conf "$tmp/etc/pip.conf"; fi
   if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
     cp /usr/local/share/ca-certificates/*.crt "$tmp/usr/local/share/ca-certificates/"
   fi
-  in_chroot "$tmp" update-ca-certificates >/dev/null
-  if [ ${#extra_packages[@]} -gt 0 ]; then
-    say "apt-get install ${extra_packages[*]}"
-    # forky's archive is a moving target whose Release files may be past their Valid-Until.
-    in_chroot "$tmp" apt-get -o Acquire::Check-Valid-Until=false update -qq >/dev/null
-    in_chroot "$tmp" env DEBIAN_FRONTEND=noninteractive apt-get \
-      -o Acquire::Check-Valid-Until=false install -y -qq --no-install-recommends \
-      "${extra_packages[@]}" >/dev/null
-  fi
-  in_chroot "$tmp" apt-get clean
-  say "pip install into /opt/venv"
-  in_chroot "$tmp" python3 -m venv /opt/venv
-  in_chroot "$tmp" pip install --quiet --upgrade pip
-  if [ "$REQS" = bridge ]; then
-    copy_repo "$tmp"
-    in_chroot "$tmp" sh -c 'cd /repo && pip install --quiet -e ".[test]"'
-  else
-    cp "$REQS" "$tmp/opt/requirements.txt"
-    in_chroot "$tmp" pip install --quiet -r /opt/requirements.txt
-  fi
-  # Older chroots of the same suite and requirements are stale now.
-  for old in "$CACHE/$SUITE-$label-"*; do
-    [ "$old" != "$DIR" ] && remove_chroot "$old"
+  in_chroot "$tmp" /usr update-ca-certificates >/dev/null 2>&1
+  in_chroot "$tmp" /usr apt-get clean
+  # Older recipes of this suite are stale now.
+  for old in "$CACHE/$SUITE"-v*; do
+    if [ "$old" != "$DIR" ] && [ -d "$old" ]; then remove_tree "$old"; fi
   done
   mv "$tmp" "$DIR"
-  rm -f "$CACHE/.$NAME.log"
+  rm -f "$DIR.log"
+}
+
+# Debian's Chromium for the panel's browser tests.
+add_chromium() {
+  [ -x "$DIR/usr/bin/chromium" ] && return 0
+  say "apt-get install chromium (first run only)"
+  # forky's archive is a moving target whose Release files may be past their Valid-Until.
+  in_chroot "$DIR" /usr apt-get -o Acquire::Check-Valid-Until=false update -qq >/dev/null
+  in_chroot "$DIR" /usr env DEBIAN_FRONTEND=noninteractive apt-get \
+    -o Acquire::Check-Valid-Until=false install -y -qq --no-install-recommends chromium \
+    >/dev/null 2>&1
+  in_chroot "$DIR" /usr apt-get clean
 }
 
 # A fresh copy of the repository's files (tracked and new, not ignored) at /repo.
 copy_repo() {
-  local dir=$1
-  remove_chroot "$dir/repo"
-  mkdir -p "$dir/repo"
+  remove_tree "$DIR/repo"
+  mkdir -p "$DIR/repo"
   git -C "$ROOT" ls-files -z --cached --others --exclude-standard |
-    (cd "$ROOT" && xargs -0 tar --ignore-failed-read -c 2>/dev/null) | tar -C "$dir/repo" -x
+    (cd "$ROOT" && xargs -0 tar --ignore-failed-read -c 2>/dev/null) | tar -C "$DIR/repo" -x
 }
 
+make_venv() {
+  remove_tree "$DIR$VENV"
+  say "pip install into $VENV"
+  in_chroot "$DIR" /usr python3 -m venv "$VENV"
+  in_chroot "$DIR" "$VENV" pip install --quiet --upgrade pip
+  if [ "$REQS" = bridge ]; then
+    # Not editable (/repo is replaced every run): PYTHONPATH below puts the current sources
+    # first, so only the dependencies come from here.
+    in_chroot "$DIR" "$VENV" pip install --quiet "/repo[test]"
+  else
+    in_chroot "$DIR" "$VENV" pip install --quiet -r "/repo/$REQS"
+  fi
+  touch "$DIR$VENV/.complete"
+  # Older environments of the same requirements are stale now.
+  for old in "$DIR/opt/venvs/$label-"*; do
+    if [ "$old" != "$DIR$VENV" ] && [ -d "$old" ]; then remove_tree "$old"; fi
+  done
+}
+
+mkdir -p "$CACHE"
+# One run at a time per suite may change the chroot (make may run two at once).
+exec 9>"$CACHE/.$SUITE.lock"
+flock 9
 [ -d "$DIR" ] || make_chroot
-copy_repo "$DIR"
-in_chroot "$DIR" sh -c 'cd /repo && exec "$@"' sh "$@"
+if [ "$REQS" = bridge ]; then add_chromium; fi
+copy_repo
+[ -f "$DIR$VENV/.complete" ] || make_venv
+# The lock stays held while the command runs: nothing replaces /repo under it.
+in_chroot "$DIR" "$VENV" sh -c 'cd /repo && PYTHONPATH=/repo/src exec "$@"' sh "$@"

@@ -31,7 +31,12 @@ SCHEMA_FILES = (
     ROOT.parent / "shared" / "schemas" / "addon-config.schema.json",
 )
 SERVICE = ROOT / "rootfs" / "etc" / "s6-overlay" / "s6-rc.d" / "alexa-bridge"
-SHELL_SCRIPTS = [SERVICE / "run", SERVICE / "finish", ROOT / "scripts" / "container-smoke-test.sh"]
+SHELL_SCRIPTS = [
+    SERVICE / "run",
+    SERVICE / "finish",
+    ROOT / "scripts" / "container-smoke-test.sh",
+    ROOT / "scripts" / "python-chroot.sh",
+]
 
 
 def _yaml(path: Path) -> Any:
