@@ -59,8 +59,16 @@ system-deps:
 	  else echo "Install these Debian packages first:$$missing" >&2; exit 1; fi; \
 	fi
 
+# The chroots and .venv-ha are prepared in the background while the bridge's suite runs on this
+# machine's Python (a first run: several minutes of debootstrap and pip, mostly waiting on the
+# network); their own test targets then find them ready.
 test: system-deps lint
-	$(BIN)/pytest
+	@log=$$(mktemp /tmp/alexa-bridge-prepare.XXXXXX); \
+	echo "Preparing .venv-ha and the Python 3.13/3.14 chroots in the background (log: $$log)"; \
+	{ $(MAKE) --no-print-directory $(HA_STAMP) & \
+	  $(CHROOT) forky tests_integration/requirements-newest.txt -- true & \
+	  $(CHROOT) trixie bridge -- true & wait; } >"$$log" 2>&1 & \
+	$(BIN)/pytest; rc=$$?; wait; exit $$rc
 	$(MAKE) test-integration
 	$(MAKE) test-integration-newest
 	$(MAKE) test-image-python

@@ -171,9 +171,10 @@ build_start=$(date +%s)
 build_seconds=$(($(date +%s) - build_start))
 image_bytes=$("${DOCKER[@]}" image inspect -f '{{.Size}}' "$IMAGE")
 
-# The ingress port the fake Supervisor hands out (config.yaml has ingress_port: 0): a free one,
-# not the old fixed 8099, so the checks below show the bridge asked the Supervisor for it.
-INGRESS_PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])')
+# The ingress port the fake Supervisor hands out (config.yaml has ingress_port: 0): a free one
+# from the Supervisor's range, not the old fixed 8099, so the checks below show the bridge
+# asked the Supervisor for it.
+INGRESS_PORT=$("$PYTHON" -c 'from tests.fakes.supervisor import free_port; print(free_port())')
 say "starting the fake Supervisor at $SUPERVISOR_IP (a network namespace, as on Home Assistant OS)"
 for port in 5000 5001 8099 "$INGRESS_PORT"; do
   if "$PYTHON" - "$port" <<'EOF'; then fail "port $port is taken on this host"; fi

@@ -27,6 +27,15 @@ async def _posted(fake: FakeSupervisor) -> None:
     fake.posted.clear()
 
 
+async def _uuid(discovery: SupervisorDiscovery) -> str | None:
+    """Return the uuid the bridge keeps, once it has read the Supervisor's answer."""
+    for _ in range(250):
+        if discovery.uuid is not None:
+            break
+        await asyncio.sleep(0.02)  # the fake signals before its answer reaches the bridge
+    return discovery.uuid
+
+
 def _posts(fake: FakeSupervisor) -> int:
     """Count the discovery POSTs the fake received."""
     return fake.requests.count(("POST", "/discovery"))
@@ -54,7 +63,7 @@ async def test_bridge_posts_where_the_ma_api_is(
         "skill_provisioned": True,
     }
     discovery = bridge.core.discovery
-    assert discovery.uuid == message.uuid
+    assert await _uuid(discovery) == message.uuid
     assert discovery.addon is not None
     assert discovery.addon.ingress_entry == supervisor.addon_info()["ingress_entry"]
 
@@ -158,7 +167,7 @@ async def test_unreachable_supervisor_is_retried_and_logged_once(
         await _posted(fake)
         (message,) = fake.messages.values()
         assert message.config["port"] == 4321
-        assert discovery.uuid == message.uuid
+        assert await _uuid(discovery) == message.uuid
         assert any("answers again" in r.message for r in caplog.records if r.name == LOGGER)
     finally:
         await discovery.close()

@@ -35,11 +35,21 @@ def error(status: int, message: str) -> web.Response:
     return web.json_response({"result": "error", "message": message}, status=status)
 
 
+# The Supervisor's range for ingress ports it picks (supervisor/ingress.py, get_dynamic_port):
+# above Linux's ephemeral ports, so no outgoing connection holds one.
+DYNAMIC_PORTS = (62000, 65500)
+
+
 def free_port() -> int:
-    """Return a TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """Pick a free port from the Supervisor's dynamic range, as it does for `ingress_port: 0`."""
+    while True:
+        port = secrets.choice(range(DYNAMIC_PORTS[0], DYNAMIC_PORTS[1] + 1))
+        with socket.socket() as sock:
+            try:
+                sock.bind(("0.0.0.0", port))  # noqa: S104 - the bridge binds all addresses
+            except OSError:
+                continue
+            return port
 
 
 @dataclass
