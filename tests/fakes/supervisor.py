@@ -46,7 +46,7 @@ def free_port() -> int:
         port = secrets.choice(range(DYNAMIC_PORTS[0], DYNAMIC_PORTS[1] + 1))
         with socket.socket() as sock:
             try:
-                sock.bind(("0.0.0.0", port))  # noqa: S104 - the bridge binds all addresses
+                sock.bind(("0.0.0.0", port))  # the bridge binds all addresses
             except OSError:
                 continue
             return port
