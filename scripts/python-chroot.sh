@@ -107,12 +107,13 @@ make_chroot() {
   fi
   in_chroot "$tmp" /usr update-ca-certificates >/dev/null 2>&1
   in_chroot "$tmp" /usr apt-get clean
-  # Older recipes of this suite are stale now.
-  for old in "$CACHE/$SUITE"-v*; do
-    if [ "$old" != "$DIR" ] && [ -d "$old" ]; then remove_tree "$old"; fi
-  done
   mv "$tmp" "$DIR"
   rm -f "$DIR.log"
+  # Older recipes of this suite are stale now (not this one, nor one being made).
+  for old in "$CACHE/$SUITE"-v*; do
+    case $old in "$DIR" | *.part | *.log) continue ;; esac
+    if [ -d "$old" ]; then remove_tree "$old"; fi
+  done
 }
 
 # Debian's Chromium for the panel's browser tests.
