@@ -20,9 +20,9 @@ from tests.fakes.cert_host import CERT_HOST
 from tests.fakes.tls import MappingResolver
 
 from alexa_bridge.bridge import Bridge
+from alexa_bridge.config.logs import setup_logging
+from alexa_bridge.config.options import load_options
 from alexa_bridge.core import BridgeCore
-from alexa_bridge.logs import setup_logging
-from alexa_bridge.options import load_options
 
 
 def cert_host_session(port: int) -> aiohttp.ClientSession:

@@ -1,4 +1,4 @@
-"""Fixtures: a test PKI, a fake Amazon certificate host, and running bridges."""
+"""Fixtures: a test PKI, running bridges, and the fakes of Amazon, Music Assistant, Supervisor."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from .fakes.amazon import FakeAmazon
 from .fakes.cert_host import FakeCertHost
+from .fakes.ma_websocket import BEDROOM, KITCHEN, FakeMusicAssistant
 from .fakes.pki import TestPKI
 from .fakes.supervisor import TOKEN as SUPERVISOR_TOKEN, FakeSupervisor
 from .harness import RunningBridge, start_bridge, stop_bridge
@@ -61,7 +62,7 @@ async def bridge_factory_fixture(
     tmp_path: Path,
 ) -> AsyncIterator[BridgeFactory]:
     """Start bridges on free ports (same data dir unless given); stop them at the end."""
-    leaf = pki.alexa_leaf()
+    leaf = pki.alexa
     cert_url = cert_host.publish_leaf("echo-api-cert-12.pem", leaf)
     running: list[RunningBridge] = []
 
@@ -90,6 +91,15 @@ async def amazon_fixture(pki: TestPKI, tmp_path: Path) -> AsyncIterator[FakeAmaz
     """Run the fake Amazon over TLS."""
     fake = FakeAmazon(pki)
     await fake.start(tmp_path)
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture(name="music_assistant")
+async def music_assistant_fixture() -> AsyncIterator[FakeMusicAssistant]:
+    """Run a fake Music Assistant (websocket API) with the kitchen and bedroom players playing."""
+    fake = FakeMusicAssistant(players={KITCHEN: "playing", BEDROOM: "playing"})
+    await fake.start()
     yield fake
     await fake.close()
 

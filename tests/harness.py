@@ -10,12 +10,14 @@ from typing import Any
 import aiohttp
 
 from alexa_bridge.bridge import Bridge
+from alexa_bridge.config.options import validate_options
 from alexa_bridge.core import BridgeCore
-from alexa_bridge.options import validate_options
+from alexa_bridge.server.tls import RELOAD_INTERVAL
 
 from .fakes import alexa
 from .fakes.cert_host import FakeCertHost
-from .fakes.pki import Issued
+from .fakes.pki import Issued, TestPKI
+from .fakes.public_front import PUBLIC_HOST, PublicFront
 
 PUBLIC_URL = "https://bridge.example.com"
 
@@ -87,6 +89,7 @@ async def start_bridge(
     client: aiohttp.ClientSession,
     *,
     supervised: bool = False,
+    tls_reload_interval: float = RELOAD_INTERVAL,
     **options: Any,
 ) -> RunningBridge:
     """Start a bridge whose outbound session reaches the fake Amazon certificate host."""
@@ -96,13 +99,21 @@ async def start_bridge(
         supervised=supervised,
         session=cert_host.client_session(),
     )
-    bridge = Bridge(core)
+    bridge = Bridge(core, tls_reload_interval=tls_reload_interval)
     try:
         await bridge.start()
     except BaseException:
         await core.session.close()
         raise
     return RunningBridge(bridge, client, cert_host, leaf, cert_url)
+
+
+async def start_public_front(bridge: RunningBridge, pki: TestPKI, tmp_dir: Path) -> PublicFront:
+    """Put a TLS front for the public host name before the bridge; the bridge reaches it too."""
+    front = PublicFront(pki, bridge.public)
+    await front.start(tmp_dir)
+    bridge.cert_host.mapping[(PUBLIC_HOST, 443)] = ("127.0.0.1", front.port)
+    return front
 
 
 async def stop_bridge(running: RunningBridge) -> None:

@@ -16,10 +16,9 @@ import jsonschema
 import pytest
 import yaml
 
+from alexa_bridge.config.options import SCHEMA_OPTIONS, validate_options
 from alexa_bridge.const import DISCOVERY_SERVICE, OPT_PANEL_PORT, SKILL_LOCALES, VERSION, LogLevel
 from alexa_bridge.healthcheck import probe
-from alexa_bridge.options import validate_options
-from alexa_bridge.validate import SCHEMA_OPTIONS
 
 from .conftest import BridgeFactory
 

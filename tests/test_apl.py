@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 import itertools
 from typing import Any
@@ -11,17 +11,15 @@ from typing import Any
 import pytest
 
 from alexa_bridge.alexa import apl
-from alexa_bridge.alexa.pages import LIVE_WINDOW, REFRESH_PERIOD, PageCommand, ScreenPages
+from alexa_bridge.playback.screens import LIVE_WINDOW, REFRESH_PERIOD, PageCommand, ScreenPages
 
 from .conftest import BridgeFactory
 from .fakes import alexa
-from .fakes.ma_websocket import TOKEN, FakeMusicAssistant
+from .fakes.ma_websocket import BEDROOM, KITCHEN, TOKEN, FakeMusicAssistant
 from .harness import PUBLIC_URL, RunningBridge
 
 SHOW = "amzn1.ask.device.KITCHENSHOW"
 DOT = "amzn1.ask.device.BEDROOMDOT"
-KITCHEN = "Kitchen Show"
-BEDROOM = "Bedroom Dot"
 SPEECH_KEYS = ("outputSpeech", "reprompt", "card")
 # APL versions Amazon documents; the page must declare one of them.
 APL_VERSIONS = {"1.4", "1.5", "1.6", "1.7", "1.8", "2022.1", "2022.2", "2023.1", "2023.2"}
@@ -86,15 +84,6 @@ def set_values(answer: dict[str, Any]) -> dict[str, str]:
     """Return property -> value of the SetValue commands of an update."""
     update = only(answer, "Alexa.Presentation.APL.ExecuteCommands")
     return {command["property"]: command["value"] for command in update["commands"]}
-
-
-@pytest.fixture(name="music_assistant")
-async def music_assistant_fixture() -> AsyncIterator[FakeMusicAssistant]:
-    """Run a fake MA with the kitchen and bedroom players."""
-    fake = FakeMusicAssistant(players={KITCHEN: "playing", BEDROOM: "playing"})
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @dataclass

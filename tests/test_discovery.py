@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from alexa_bridge.announce.supervisor import SupervisorDiscovery
+from alexa_bridge.config.options import validate_options
 from alexa_bridge.const import VERSION
 from alexa_bridge.core import BridgeCore
-from alexa_bridge.discovery import SupervisorDiscovery
-from alexa_bridge.options import validate_options
 
 from .conftest import BridgeFactory
 from .fakes import alexa
 from .fakes.supervisor import TOKEN, FakeSupervisor
 from .harness import RunningBridge, bridge_options, stop_bridge
 
-LOGGER = "alexa_bridge.discovery"
+LOGGER = "alexa_bridge.announce.supervisor"
 
 
 async def _posted(fake: FakeSupervisor) -> None:

@@ -11,7 +11,7 @@ import pytest
 from zeroconf import IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
-from alexa_bridge import mdns
+from alexa_bridge.announce import mdns
 from alexa_bridge.const import MDNS_SERVICE_TYPE, VERSION
 
 from .conftest import BridgeFactory
@@ -156,7 +156,9 @@ async def test_no_multicast_keeps_the_bridge_running(
         assert resp.status == 200
     assert bridge.core.mdns.service_name is None
     warnings = [
-        r for r in caplog.records if r.name == "alexa_bridge.mdns" and r.levelno == logging.WARNING
+        r
+        for r in caplog.records
+        if r.name == "alexa_bridge.announce.mdns" and r.levelno == logging.WARNING
     ]
     assert len(warnings) == 1
     assert "mDNS is not available" in warnings[0].message

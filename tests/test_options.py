@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from alexa_bridge.config.options import load_options, validate_options
 from alexa_bridge.exceptions import OptionsError
-from alexa_bridge.options import load_options, validate_options
 
 
 def test_no_options_gives_working_defaults() -> None:

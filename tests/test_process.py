@@ -4,97 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 import json
-import os
 from pathlib import Path
-import re
 import signal
-import sys
 import time
 
 import aiohttp
 from aiohttp import web
 import pytest
 
-READY = "is ready"
-PORT_LINE = re.compile(r"Listening for (\w+) on .* port (\d+)")
+from .bridge_process import BridgeProcess, run_to_exit, start_process
+
 SECRET_PASSWORD = "pw-Secret-4711"
 
 
-@dataclass
-class Process:
-    """A running bridge process and what it has logged so far."""
-
-    proc: asyncio.subprocess.Process
-    ports: dict[str, int]
-    log: list[str]
-
-    def url(self, listener: str) -> str:
-        """Return the base URL of a listener."""
-        return f"http://127.0.0.1:{self.ports[listener]}"
-
-    async def read_rest(self) -> str:
-        """Wait for exit and return the whole log."""
-        assert self.proc.stderr is not None
-        rest = await self.proc.stderr.read()
-        return "".join(self.log) + rest.decode()
-
-
-def _env(**extra: str) -> dict[str, str]:
-    """Return an environment without Supervisor variables, ports chosen by the kernel."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALEXA_BRIDGE_", "SUPERVISOR"))}
-    env.update(
-        ALEXA_BRIDGE_MA_API_PORT="0", ALEXA_BRIDGE_PUBLIC_PORT="0", ALEXA_BRIDGE_PANEL_PORT="0"
-    )
-    env.update(extra)
-    return env
-
-
-async def _spawn(data_dir: Path, **env: str) -> asyncio.subprocess.Process:
-    """Start `python -m alexa_bridge` with its log on a pipe."""
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "alexa_bridge",
-        "--data-dir",
-        str(data_dir),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-        env=_env(**env),
-    )
-
-
-async def _run_to_exit(data_dir: Path, **env: str) -> tuple[int | None, str]:
-    """Run the bridge until it exits by itself; return its exit code and log."""
-    proc = await _spawn(data_dir, **env)
-    _, stderr = await asyncio.wait_for(proc.communicate(), 15)
-    return proc.returncode, stderr.decode()
-
-
-async def _start(data_dir: Path, **env: str) -> Process:
-    """Start `python -m alexa_bridge` and wait until it says it is ready."""
-    proc = await _spawn(data_dir, **env)
-    assert proc.stderr is not None
-    ports: dict[str, int] = {}
-    log: list[str] = []
-    async with asyncio.timeout(15):
-        while True:
-            line = (await proc.stderr.readline()).decode()
-            if not line:
-                pytest.fail("bridge exited before it was ready:\n" + "".join(log))
-            log.append(line)
-            if match := PORT_LINE.search(line):
-                ports[match.group(1)] = int(match.group(2))
-            if READY in line:
-                return Process(proc, ports, log)
-
-
 @pytest.fixture(name="process")
-async def process_fixture(tmp_path: Path) -> AsyncIterator[Process]:
+async def process_fixture(tmp_path: Path) -> AsyncIterator[BridgeProcess]:
     """Run a bridge process with a public address and credentials; kill it at the end."""
-    running = await _start(
+    running = await start_process(
         tmp_path / "data",
         ALEXA_BRIDGE_PUBLIC_URL="https://bridge.example.com",
         ALEXA_BRIDGE_API_USERNAME="ma",
@@ -132,7 +59,7 @@ def _auth() -> dict[str, str]:
 
 async def test_starts_with_no_options_file_and_serves(tmp_path: Path) -> None:
     """No options file at all: the bridge starts, serves /health everywhere, and stops."""
-    running = await _start(tmp_path / "fresh")
+    running = await start_process(tmp_path / "fresh")
     async with aiohttp.ClientSession() as client:
         for name in ("ma", "public", "panel"):
             async with client.get(f"{running.url(name)}/health") as resp:
@@ -142,7 +69,9 @@ async def test_starts_with_no_options_file_and_serves(tmp_path: Path) -> None:
     assert (tmp_path / "fresh" / "bridge.json").stat().st_mode & 0o777 == 0o600
 
 
-async def test_sigterm_ends_relays_and_flushes_state(process: Process, tmp_path: Path) -> None:
+async def test_sigterm_ends_relays_and_flushes_state(
+    process: BridgeProcess, tmp_path: Path
+) -> None:
     """SIGTERM mid-stream: exit 0 within 5 s, the relay ended, the last push on disk."""
     chunk = b"\xff\xfb" * 4096
 
@@ -190,7 +119,7 @@ async def test_sigterm_ends_relays_and_flushes_state(process: Process, tmp_path:
     assert json.loads(slots_file.read_text())["slots"][0]["title"] == "Last words"
 
 
-async def test_logs_hold_no_secrets(process: Process, tmp_path: Path) -> None:
+async def test_logs_hold_no_secrets(process: BridgeProcess, tmp_path: Path) -> None:
     """At info level the log never shows the password, relay tokens or request bodies."""
     async with aiohttp.ClientSession() as client:
         push = {"streamUrl": "http://192.168.1.5:8097/flow/s/p/1.mp3", "playerId": "Den"}
@@ -226,7 +155,7 @@ async def test_bad_option_stops_with_one_line(
     tmp_path: Path, env: dict[str, str], fragment: str
 ) -> None:
     """A bad option exits non-zero with one stderr line naming key, value and rule."""
-    returncode, stderr = await _run_to_exit(tmp_path, **env)
+    returncode, stderr = await run_to_exit(tmp_path, **env)
     lines = stderr.strip().splitlines()
     assert returncode == 2
     assert len(lines) == 1, lines
@@ -238,7 +167,7 @@ async def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     blocker = await asyncio.start_server(lambda _r, _w: None, "127.0.0.1", 0)
     port = blocker.sockets[0].getsockname()[1]
     try:
-        returncode, stderr = await _run_to_exit(tmp_path, ALEXA_BRIDGE_MA_API_PORT=str(port))
+        returncode, stderr = await run_to_exit(tmp_path, ALEXA_BRIDGE_MA_API_PORT=str(port))
     finally:
         blocker.close()
         await blocker.wait_closed()
@@ -249,7 +178,7 @@ async def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
 
 async def test_missing_tls_files_are_a_clear_error(tmp_path: Path) -> None:
     """TLS on without its files stops start-up with one line naming the file."""
-    returncode, text = await _run_to_exit(
+    returncode, text = await run_to_exit(
         tmp_path, ALEXA_BRIDGE_SSL="true", ALEXA_BRIDGE_CERTFILE=str(tmp_path / "fullchain.pem")
     )
     assert returncode == 1
@@ -259,7 +188,7 @@ async def test_missing_tls_files_are_a_clear_error(tmp_path: Path) -> None:
 
 async def test_malformed_requests_do_not_flood_the_log(tmp_path: Path) -> None:
     """Broken request lines from scanners get 400 and leave no traceback in the log."""
-    running = await _start(tmp_path / "data")
+    running = await start_process(tmp_path / "data")
     port = running.ports["public"]
     for raw in (b"GET /\x00evil HTTP/1.1\r\n\r\n", b"\xff\xfe garbage\r\n\r\n"):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import json
 import os
 from pathlib import Path
 import time
 from typing import Any
 
-import pytest
-
-from alexa_bridge.public_address import PublicCheck
+from alexa_bridge.panel.public_address import PublicCheck
 
 from .conftest import BridgeFactory
 from .fakes import alexa
-from .fakes.amazon import HOSTS as AMAZON_HOSTS, FakeAmazon
-from .fakes.pki import TestPKI
+from .fakes.amazon import FakeAmazon
 from .harness import PUBLIC_URL, RunningBridge
 from .test_ma_api import FULL_PUSH, basic
 
@@ -65,21 +61,9 @@ async def post(bridge: RunningBridge, path: str, body: Any, **kwargs: Any) -> tu
         return resp.status, await resp.json()
 
 
-@pytest.fixture(name="amazon")
-async def amazon_fixture(
-    pki: TestPKI, tmp_path: Path, bridge: RunningBridge
-) -> AsyncIterator[FakeAmazon]:
-    """Run the fake Amazon and point the bridge's Amazon host names at it."""
-    fake = FakeAmazon(pki)
-    await fake.start(tmp_path)
-    for host in AMAZON_HOSTS:
-        bridge.cert_host.mapping[(host, 443)] = ("127.0.0.1", fake.port)
-    yield fake
-    await fake.close()
-
-
 async def sign_in(bridge: RunningBridge, amazon: FakeAmazon) -> None:
     """Sign the bridge in through the secure enrollment, playing the user on Amazon's page."""
+    amazon.route(bridge.cert_host.mapping)
     url = await bridge.core.amazon.start_enrollment("amazon.com")
     await bridge.core.amazon.finish_enrollment(amazon.sign_in(url))
 

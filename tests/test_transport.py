@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 import time
 from typing import Any
@@ -12,13 +11,11 @@ import pytest
 
 from .conftest import BridgeFactory
 from .fakes import alexa
-from .fakes.ma_websocket import TOKEN, FakeMusicAssistant
+from .fakes.ma_websocket import BEDROOM, KITCHEN, TOKEN, FakeMusicAssistant
 from .harness import RunningBridge
 
 KITCHEN_ECHO = "amzn1.ask.device.KITCHENECHO"
 BEDROOM_ECHO = "amzn1.ask.device.BEDROOMECHO"
-KITCHEN = "Kitchen Echo"
-BEDROOM = "Bedroom Echo"
 
 
 def flow(player: str, n: int = 1) -> str:
@@ -35,15 +32,6 @@ def spoken(answer: dict[str, Any]) -> str | None:
     """Return the answer's speech, if any."""
     speech = answer["response"].get("outputSpeech")
     return speech["text"] if speech else None
-
-
-@pytest.fixture(name="music_assistant")
-async def music_assistant_fixture() -> AsyncIterator[FakeMusicAssistant]:
-    """Run a fake MA with two players, both playing."""
-    fake = FakeMusicAssistant(players={KITCHEN: "playing", BEDROOM: "playing"})
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture(name="home")

@@ -9,11 +9,11 @@ from pathlib import Path
 import sys
 
 from .bridge import Bridge
+from .config.logs import setup_logging
+from .config.options import load_options
 from .const import ENV_SUPERVISOR_TOKEN, FILE_OPTIONS, SUPERVISOR_DATA_DIR, VERSION
 from .core import BridgeCore
 from .exceptions import ListenerError, OptionsError
-from .logs import setup_logging
-from .options import load_options
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -7,7 +7,8 @@ import logging
 import signal
 
 from .core import BridgeCore
-from .listeners import Listeners
+from .server.listeners import Listeners
+from .server.tls import RELOAD_INTERVAL
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -15,10 +16,10 @@ _LOGGER = logging.getLogger(__name__)
 class Bridge:
     """The running bridge: its core and its listeners."""
 
-    def __init__(self, core: BridgeCore) -> None:
+    def __init__(self, core: BridgeCore, *, tls_reload_interval: float = RELOAD_INTERVAL) -> None:
         """Keep the core; nothing runs before `start()`."""
         self.core = core
-        self.listeners = Listeners(core)
+        self.listeners = Listeners(core, tls_reload_interval=tls_reload_interval)
 
     async def start(self) -> None:
         """Set up every component, then accept connections."""

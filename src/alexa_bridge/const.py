@@ -6,6 +6,8 @@ from enum import StrEnum
 from typing import Final
 
 VERSION: Final = "0.1.0"
+# The package whose data files (templates, static, sounds, translations) ship inside it.
+PACKAGE: Final = __name__.rpartition(".")[0]
 
 # Add-on options (also ALEXA_BRIDGE_<NAME> environment variables standalone).
 OPT_PUBLIC_URL: Final = "public_url"

@@ -11,28 +11,28 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from .activity import ActivityLog
 from .alexa.certificates import CertificateChains
 from .alexa.locales import SkillLocales
 from .alexa.skill import SkillHandler
 from .alexa.trust import load_system_roots
 from .alexa.verifier import SkillRequestVerifier
 from .amazon import AmazonAccount
+from .announce.mdns import MdnsAnnouncer
+from .announce.supervisor import SupervisorDiscovery
 from .clients.music_assistant import MusicAssistantClient
+from .config.options import Options
 from .const import SHUTDOWN_TIMEOUT, VERSION
-from .discovery import SupervisorDiscovery
 from .helpers.csrf import CsrfGuard
 from .helpers.files import remove_stale_temp_files
-from .home_assistant import HomeAssistantLink
-from .i18n import PanelStrings
-from .mdns import MdnsAnnouncer
-from .options import Options
-from .public_address import PublicCheck
-from .settings import BridgeSettings
-from .slots import SlotRegistry
+from .panel.activity import ActivityLog
+from .panel.home_assistant import HomeAssistantLink
+from .panel.public_address import PublicCheck
+from .panel.strings import PanelStrings
+from .playback.ma_commands import MusicAssistantTransport
+from .playback.slots import SlotRegistry
+from .playback.test_play import TestPlays
 from .smapi import SkillProvisioning
-from .testplay import TestPlays
-from .transport import MusicAssistantTransport
+from .state.settings import BridgeSettings
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")

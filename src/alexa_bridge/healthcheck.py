@@ -8,9 +8,9 @@ from pathlib import Path
 import sys
 import urllib.request
 
+from .config.options import load_options
 from .const import ENV_SUPERVISOR_TOKEN, FILE_OPTIONS, SUPERVISOR_DATA_DIR
 from .exceptions import OptionsError
-from .options import load_options
 
 PROBE_TIMEOUT = 4.0
 

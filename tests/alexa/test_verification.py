@@ -107,7 +107,7 @@ def refusals(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         record.getMessage()
         for record in caplog.records
-        if record.name == "alexa_bridge.api.skill" and "Refused" in record.getMessage()
+        if record.name == "alexa_bridge.api.alexa" and "Refused" in record.getMessage()
     ]
 
 
@@ -177,15 +177,15 @@ def _now_plus(days: float) -> dt.datetime:
 
 def _untrusted(ctx: Ctx, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     """Sign with a leaf whose chain ends at a root nobody trusts."""
-    leaf = make_leaf(ctx.pki.untrusted_intermediate, [ALEXA_SAN])
+    leaf = make_leaf(ctx.pki.untrusted_intermediate, [ALEXA_SAN], key=ctx.pki.shared_key)
     url = ctx.cert_host.publish_leaf("impostor.pem", leaf, untrusted=True)
     return ctx.sign(body, leaf=leaf, cert_url=url)
 
 
 def _issued_by_leaf(ctx: Ctx, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     """Sign with a certificate issued by a trusted non-CA leaf (someone's own web cert)."""
-    own_site = make_leaf(ctx.pki.intermediate, ["attacker.example.com"])
-    forged = make_leaf(own_site, [ALEXA_SAN])
+    own_site = make_leaf(ctx.pki.intermediate, ["attacker.example.com"], key=ctx.pki.shared_key)
+    forged = make_leaf(own_site, [ALEXA_SAN], key=ctx.pki.shared_key)
     pem = forged.pem + own_site.pem + ctx.pki.intermediate.pem
     return ctx.sign(body, leaf=forged, cert_url=ctx.cert_host.publish("leaf-as-ca.pem", pem))
 
@@ -329,7 +329,9 @@ FORGERIES = [
     pytest.param(
         _leaf(
             "expired.pem",
-            lambda pki: pki.alexa_leaf(not_before=_now_plus(-30), not_after=_now_plus(-1)),
+            lambda pki: pki.alexa_leaf(
+                not_before=_now_plus(-30), not_after=_now_plus(-1), key=pki.shared_key
+            ),
         ),
         LEAF_DATES,
         id="leaf-expired",
@@ -337,19 +339,21 @@ FORGERIES = [
     pytest.param(
         _leaf(
             "future.pem",
-            lambda pki: pki.alexa_leaf(not_before=_now_plus(1), not_after=_now_plus(30)),
+            lambda pki: pki.alexa_leaf(
+                not_before=_now_plus(1), not_after=_now_plus(30), key=pki.shared_key
+            ),
         ),
         LEAF_DATES,
         id="leaf-not-yet-valid",
     ),
     pytest.param(
-        _leaf("wrong-san.pem", lambda pki: make_leaf(pki.intermediate, ["echo-api.example.com"])),
+        _leaf("wrong-san.pem", lambda pki: pki.server_leaf(["echo-api.example.com"])),
         CHAIN_REJECTED,
         id="leaf-wrong-san",
     ),
     pytest.param(_untrusted, CHAIN_REJECTED, id="chain-untrusted-root"),
     pytest.param(
-        _leaf("bare.pem", lambda pki: pki.alexa_leaf(), bare=True),
+        _leaf("bare.pem", lambda pki: pki.alexa, bare=True),
         CHAIN_REJECTED,
         id="chain-without-intermediate",
     ),
@@ -406,7 +410,7 @@ async def test_forged_request_is_refused(
 
 def _direct_from_root(ctx: Ctx, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     """Sign with a leaf the trusted root issued itself (no intermediate needed)."""
-    leaf = make_leaf(ctx.pki.root, [ALEXA_SAN])
+    leaf = make_leaf(ctx.pki.root, [ALEXA_SAN], key=ctx.pki.shared_key)
     return ctx.sign(body, leaf=leaf, cert_url=ctx.cert_host.publish("direct.pem", leaf.pem))
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from alexa_bridge.amazon import AmazonAccount
+from alexa_bridge.config.options import validate_options
 from alexa_bridge.core import BridgeCore
-from alexa_bridge.options import validate_options
 
 from ..fakes.amazon import FakeAmazon
 from ..harness import bridge_options

@@ -9,7 +9,7 @@ from alexapy.secureauth import EnrollmentFlow
 import pytest
 
 from alexa_bridge.amazon import AccountStatus, AmazonAccount, AmazonInputError
-from alexa_bridge.amazon.const import FILE_ACCOUNT
+from alexa_bridge.amazon.const import DOMAINS, FILE_ACCOUNT
 
 from ..fakes.amazon import FakeAmazon
 from .conftest import FakeClock
@@ -119,5 +119,5 @@ async def test_enrollment_not_offered_for_unsupported_domain(account: AmazonAcco
 
 async def test_domains_listed_once() -> None:
     """Offer the country domains from one constant, normalised input accepted."""
-    assert "amazon.co.uk" in AmazonAccount.DOMAINS
-    assert len(set(AmazonAccount.DOMAINS)) == len(AmazonAccount.DOMAINS) >= 13
+    assert "amazon.co.uk" in DOMAINS
+    assert len(set(DOMAINS)) == len(DOMAINS) >= 13

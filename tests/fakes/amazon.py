@@ -15,7 +15,7 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
-from .pki import TestPKI, make_leaf
+from .pki import TestPKI
 from .tls import serve, server_context, trusting_session
 
 DOMAINS = ("amazon.com", "amazon.de", "amazon.co.uk", "amazon.fr")
@@ -329,7 +329,7 @@ class FakeAmazon:
 
     async def start(self, tmp_dir: Path) -> None:
         """Listen with TLS for every Amazon host name on one loopback port."""
-        tls = make_leaf(self.pki.intermediate, list(HOSTS), ip="127.0.0.1")
+        tls = self.pki.server_leaf(list(HOSTS), ip="127.0.0.1")
         context = server_context(self.pki, tls, tmp_dir, "fake-amazon")
         app = web.Application(middlewares=[self._record])
         app.router.add_post("/auth/register", self._register)
@@ -346,6 +346,12 @@ class FakeAmazon:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def route(self, mapping: dict[tuple[str, int], tuple[str, int]]) -> None:
+        """Point Amazon's host names in a client's name mapping at this fake."""
+        mapping.update({(host, 443): ("127.0.0.1", self.port) for host in HOSTS})
+
     def client_session(self) -> aiohttp.ClientSession:
         """Return a session whose connector reaches this fake for Amazon's host names."""
-        return trusting_session(self.pki, {(host, 443): ("127.0.0.1", self.port) for host in HOSTS})
+        mapping: dict[tuple[str, int], tuple[str, int]] = {}
+        self.route(mapping)
+        return trusting_session(self.pki, mapping)

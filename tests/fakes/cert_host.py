@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from .pki import Issued, TestPKI, make_leaf
+from .pki import Issued, TestPKI
 from .tls import serve, server_context, trusting_session
 
 CERT_HOST = "s3.amazonaws.com"
@@ -26,8 +26,7 @@ class FakeCertHost:
         self.mapping: dict[tuple[str, int], tuple[str, int]] = {}
         self.errors: dict[str, list[int]] = {}  # name -> statuses to answer first, in order
         self.delay = 0.0  # seconds each answer waits, so concurrent requests overlap
-        tls = make_leaf(pki.intermediate, [CERT_HOST], ip="127.0.0.1")
-        self._tls = tls
+        self._tls = pki.server_leaf([CERT_HOST], ip="127.0.0.1")
         self.port = 0
         self._runner: web.AppRunner | None = None
 

@@ -9,6 +9,9 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 TOKEN = "ma-long-lived-token-for-tests"
+# The two players of the shared `music_assistant` fixture.
+KITCHEN = "Kitchen Echo"
+BEDROOM = "Bedroom Echo"
 ERROR_AUTH_REQUIRED = 20
 ERROR_INVALID_COMMAND = 1
 ERROR_PLAYER_UNAVAILABLE = 999

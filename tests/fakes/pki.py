@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import datetime as dt
 import ipaddress
 
@@ -109,9 +109,14 @@ def make_leaf(
     not_before: dt.datetime | None = None,
     not_after: dt.datetime | None = None,
     ip: str | None = None,
+    key: rsa.RSAPrivateKey | None = None,
 ) -> Issued:
-    """Make a TLS server certificate (the kind Amazon signs Alexa requests with)."""
-    key = _key()
+    """Make a TLS server certificate (the kind Amazon signs Alexa requests with).
+
+    Without `key` it gets a new one of its own: forgeries and renewals need that. A key made
+    once (TestPKI.shared_key) saves the slow RSA key generation where no test tells keys apart.
+    """
+    key = key if key is not None else _key()
     now = _now()
     sans: list[x509.GeneralName] = [x509.DNSName(name) for name in dns_names]
     if ip:
@@ -152,7 +157,11 @@ def make_leaf(
 
 @dataclass(frozen=True)
 class TestPKI:
-    """A trusted root with an intermediate, plus an untrusted root for forgeries."""
+    """A trusted root with an intermediate, plus an untrusted root for forgeries.
+
+    Made once per test run: besides the CAs it holds one Alexa signing certificate that every
+    bridge trusts by default, and one key for the fakes' TLS certificates (RSA keys are slow).
+    """
 
     __test__ = False  # a fixture class, not tests
 
@@ -160,17 +169,25 @@ class TestPKI:
     intermediate: Issued
     untrusted_root: Issued
     untrusted_intermediate: Issued
+    shared_key: rsa.RSAPrivateKey
+    alexa: Issued
+    _server_leaves: dict[tuple[tuple[str, ...], str | None], Issued] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def create(cls) -> TestPKI:
         """Make the whole hierarchy."""
         root = make_ca("Test Amazon Root", path_length=2)
         untrusted = make_ca("Impostor Root", path_length=2)
+        intermediate = make_ca("Test Amazon Intermediate", root, path_length=0)
         return cls(
             root=root,
-            intermediate=make_ca("Test Amazon Intermediate", root, path_length=0),
+            intermediate=intermediate,
             untrusted_root=untrusted,
             untrusted_intermediate=make_ca("Impostor Intermediate", untrusted, path_length=0),
+            shared_key=_key(),
+            alexa=make_leaf(intermediate, [ALEXA_SAN]),
         )
 
     def chain(self, leaf: Issued, *, untrusted: bool = False) -> bytes:
@@ -179,5 +196,14 @@ class TestPKI:
         return leaf.pem + middle.pem
 
     def alexa_leaf(self, **kwargs: object) -> Issued:
-        """Issue an Alexa signing certificate from the trusted intermediate."""
+        """Issue an Alexa signing certificate, on a new key, from the trusted intermediate."""
         return make_leaf(self.intermediate, [ALEXA_SAN], **kwargs)  # type: ignore[arg-type]
+
+    def server_leaf(self, dns_names: list[str], *, ip: str | None = None) -> Issued:
+        """Return a fake's TLS certificate for these names, on the shared key, made once a run."""
+        names = (tuple(dns_names), ip)
+        if names not in self._server_leaves:
+            self._server_leaves[names] = make_leaf(
+                self.intermediate, dns_names, ip=ip, key=self.shared_key
+            )
+        return self._server_leaves[names]

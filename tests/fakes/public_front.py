@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import ClientSession, web
 
-from .pki import TestPKI, make_leaf
+from .pki import TestPKI
 from .tls import serve, server_context
 
 PUBLIC_HOST = "bridge.example.com"
@@ -18,7 +18,7 @@ class PublicFront:
 
     def __init__(self, pki: TestPKI, backend: str) -> None:
         """Issue the front's certificate from the test CA."""
-        self._tls = make_leaf(pki.intermediate, [PUBLIC_HOST])
+        self._tls = pki.server_leaf([PUBLIC_HOST])
         self._pki = pki
         self.backend = backend
         self.port = 0

@@ -17,7 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from . import alexa
-from .pki import Issued, TestPKI, make_leaf
+from .pki import Issued, TestPKI
 from .tls import serve, server_context, trusting_session
 
 CLIENT_ID = "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef"
@@ -91,10 +91,8 @@ class FakeSmapi:
     def __init__(self, pki: TestPKI, *, leaf: Issued, cert_url: str) -> None:
         """Prepare TLS and the signing certificate used for simulations."""
         self.pki = pki
-        self._tls = make_leaf(
-            pki.intermediate,
-            ["api.amazonalexa.com", "api.amazon.com", "localhost"],
-            ip="127.0.0.1",
+        self._tls = pki.server_leaf(
+            ["api.amazonalexa.com", "api.amazon.com", "localhost"], ip="127.0.0.1"
         )
         self.leaf = leaf
         self.cert_url = cert_url

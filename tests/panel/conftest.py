@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from html.parser import HTMLParser
+from pathlib import Path
 import re
 
 import pytest
 
+from ..conftest import BridgeFactory
 from ..fakes.ingress import FakeIngress
-from ..harness import RunningBridge
+from ..fakes.pki import TestPKI
+from ..harness import RunningBridge, start_public_front
 
 URL_ATTRIBUTES = {"href", "src", "action"}
 
@@ -41,6 +44,20 @@ def parse(html: str) -> LinkCollector:
 def is_relative(url: str) -> bool:
     """Return whether a URL stays under the page's own prefix."""
     return not re.match(r"^([a-z][a-z0-9+.-]*:|/)", url, re.IGNORECASE)
+
+
+@pytest.fixture(name="panel_bridge")
+async def panel_bridge_fixture(
+    bridge_factory: BridgeFactory, pki: TestPKI, tmp_path: Path
+) -> AsyncIterator[tuple[RunningBridge, FakeIngress]]:
+    """Run a bridge without a public address, behind ingress, with a TLS front ready."""
+    bridge = await bridge_factory(public_url=None)
+    front = await start_public_front(bridge, pki, tmp_path)
+    ingress = FakeIngress(bridge.panel)
+    await ingress.start()
+    yield bridge, ingress
+    await ingress.close()
+    await front.close()
 
 
 @pytest.fixture(name="ingress")

@@ -13,17 +13,17 @@ from typing import Any
 
 import pytest
 
-from alexa_bridge.testplay import read_test_sound
+from alexa_bridge.playback.test_play import read_test_sound
 
 from ..conftest import BridgeFactory
 from ..fakes import alexa
-from ..fakes.amazon import HOSTS as AMAZON_HOSTS, FakeAmazon
+from ..fakes.amazon import FakeAmazon
 from ..fakes.cert_host import FakeCertHost
 from ..fakes.ingress import PREFIX, FakeIngress
 from ..fakes.pki import TestPKI
-from ..fakes.public_front import PUBLIC_HOST, PublicFront
+from ..fakes.public_front import PUBLIC_HOST
 from ..fakes.smapi import CLIENT_ID, CLIENT_SECRET, FakeSmapi
-from ..harness import RunningBridge
+from ..harness import RunningBridge, start_public_front
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -52,22 +52,6 @@ async def browser_fixture() -> AsyncIterator[object]:
         )
         yield browser
         await browser.close()
-
-
-@pytest.fixture(name="panel_bridge")
-async def panel_bridge_fixture(
-    bridge_factory: BridgeFactory, pki: TestPKI, tmp_path: Path
-) -> AsyncIterator[tuple[RunningBridge, FakeIngress]]:
-    """Run a bridge without a public address, behind ingress, with a TLS front ready."""
-    bridge = await bridge_factory(public_url=None)
-    front = PublicFront(pki, bridge.public)
-    await front.start(tmp_path)
-    bridge.cert_host.mapping[(PUBLIC_HOST, 443)] = ("127.0.0.1", front.port)
-    ingress = FakeIngress(bridge.panel)
-    await ingress.start()
-    yield bridge, ingress
-    await ingress.close()
-    await front.close()
 
 
 async def _shot(page: object, name: str) -> None:
@@ -225,8 +209,7 @@ async def test_sign_in_devices_and_test_play(
     bridge, ingress = panel_bridge
     amazon = FakeAmazon(pki)
     await amazon.start(tmp_path)
-    for host in AMAZON_HOSTS:
-        bridge.cert_host.mapping[(host, 443)] = ("127.0.0.1", amazon.port)
+    amazon.route(bridge.cert_host.mapping)
     await bridge.core.settings.set_public_url(f"https://{PUBLIC_HOST}")
     context = await browser.new_context(locale="en-US")  # type: ignore[attr-defined]
     page = await context.new_page()
@@ -278,16 +261,14 @@ async def smapi_panel_fixture(
     """Run a bridge without a skill, pointed at a fake SMAPI, behind ingress and a TLS front."""
     # requests (inside ask-smapi-sdk) trusts the test root the autouse fixture installed.
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", os.environ["SSL_CERT_FILE"])
-    leaf = pki.alexa_leaf()
+    leaf = pki.alexa
     smapi = FakeSmapi(pki, leaf=leaf, cert_url=cert_host.publish_leaf("echo-sim.pem", leaf))
     smapi.mapping = cert_host.mapping
     await smapi.start(tmp_path)
     bridge = await bridge_factory(
         skill_id=None, public_url=None, smapi_url=smapi.url, lwa_url=smapi.url
     )
-    front = PublicFront(pki, bridge.public)
-    await front.start(tmp_path)
-    cert_host.mapping[(PUBLIC_HOST, 443)] = ("127.0.0.1", front.port)
+    front = await start_public_front(bridge, pki, tmp_path)
     await bridge.core.settings.set_public_url(f"https://{PUBLIC_HOST}")
 
     async def quick(_seconds: float) -> None:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from alexa_bridge.const import SKILL_LOCALES
-from alexa_bridge.i18n import suggest_locale
+from alexa_bridge.panel.strings import suggest_locale
 
 from ..fakes.ingress import FakeIngress
 from ..harness import RunningBridge

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 
 from ..conftest import BridgeFactory
 from ..fakes.ingress import FakeIngress
-from ..fakes.pki import TestPKI
-from ..fakes.public_front import PUBLIC_HOST, PublicFront
+from ..fakes.public_front import PUBLIC_HOST
 from ..harness import RunningBridge
 from .conftest import is_relative, parse
 
@@ -77,31 +75,22 @@ async def test_cross_site_post_is_refused_even_with_token(
 
 
 async def test_public_address_saved_and_checked_through_tls(
-    bridge_factory: BridgeFactory, pki: TestPKI, tmp_path: Path
+    panel_bridge: tuple[RunningBridge, FakeIngress],
 ) -> None:
     """The panel stores the address, and the check reaches this bridge over real TLS."""
-    bridge = await bridge_factory(public_url=None)
-    front = PublicFront(pki, bridge.public)
-    await front.start(tmp_path)
-    bridge.cert_host.mapping[(PUBLIC_HOST, 443)] = ("127.0.0.1", front.port)
-    ingress = FakeIngress(bridge.panel)
-    await ingress.start()
-    try:
-        data = {"action": "public_url", "public_url": f"https://{PUBLIC_HOST}/"}
-        data["csrf"] = await _csrf(bridge, ingress)
-        status, _, location = await _form_post(bridge, f"{ingress.url}setup", data)
-        assert status == 303
-        assert location is not None
-        assert is_relative(location)
-        assert bridge.core.public_url == f"https://{PUBLIC_HOST}"
-        async with bridge.client.get(f"{ingress.url}{location}") as resp:
-            html = await resp.text()
-        assert "leads to this bridge" in html
-        # After a restart the stored address is still used for Play directives.
-        assert json.loads((bridge.core.data_dir / "bridge.json").read_text())["public_url"]
-    finally:
-        await ingress.close()
-        await front.close()
+    bridge, ingress = panel_bridge
+    data = {"action": "public_url", "public_url": f"https://{PUBLIC_HOST}/"}
+    data["csrf"] = await _csrf(bridge, ingress)
+    status, _, location = await _form_post(bridge, f"{ingress.url}setup", data)
+    assert status == 303
+    assert location is not None
+    assert is_relative(location)
+    assert bridge.core.public_url == f"https://{PUBLIC_HOST}"
+    async with bridge.client.get(f"{ingress.url}{location}") as resp:
+        html = await resp.text()
+    assert "leads to this bridge" in html
+    # After a restart the stored address is still used for Play directives.
+    assert json.loads((bridge.core.data_dir / "bridge.json").read_text())["public_url"]
 
 
 async def test_public_address_unreachable_is_a_warning(

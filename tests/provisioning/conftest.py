@@ -14,9 +14,9 @@ from alexa_bridge.smapi import SkillProvisioning
 from ..conftest import BridgeFactory
 from ..fakes.cert_host import FakeCertHost
 from ..fakes.pki import TestPKI
-from ..fakes.public_front import PUBLIC_HOST, PublicFront
+from ..fakes.public_front import PUBLIC_HOST
 from ..fakes.smapi import CLIENT_ID, CLIENT_SECRET, FakeSmapi
-from ..harness import RunningBridge
+from ..harness import RunningBridge, start_public_front
 
 PUBLIC_URL = f"https://{PUBLIC_HOST}"
 
@@ -32,7 +32,7 @@ async def smapi_fixture(
     pki: TestPKI, cert_host: FakeCertHost, tmp_path: Path
 ) -> AsyncIterator[FakeSmapi]:
     """Run the fake SMAPI; its simulations sign with a chain the bridge trusts."""
-    leaf = pki.alexa_leaf()
+    leaf = pki.alexa
     cert_url = cert_host.publish_leaf("echo-api-simulator.pem", leaf)
     fake = FakeSmapi(pki, leaf=leaf, cert_url=cert_url)
     fake.mapping = cert_host.mapping  # the public host name reaches the TLS front
@@ -75,9 +75,7 @@ async def dev_fixture(
     bridge = await bridge_factory(
         skill_id=None, public_url=None, smapi_url=smapi.url, lwa_url=smapi.url
     )
-    front = PublicFront(pki, bridge.public)
-    await front.start(tmp_path)
-    bridge.cert_host.mapping[(PUBLIC_HOST, 443)] = ("127.0.0.1", front.port)
+    front = await start_public_front(bridge, pki, tmp_path)
     await bridge.core.settings.set_public_url(PUBLIC_URL)
     dev = Dev(bridge, smapi)
 

@@ -87,7 +87,7 @@ def test_invocation_name_rules() -> None:
 
 async def test_broken_model_never_reaches_amazon(monkeypatch: pytest.MonkeyPatch) -> None:
     """Provisioning stops at the model check before any upload (checked without Amazon)."""
-    from alexa_bridge.smapi import provision  # noqa: PLC0415 - patched module
+    from alexa_bridge.smapi import skill_sync as provision  # noqa: PLC0415 - patched module
 
     monkeypatch.setattr(provision, "check_locale", lambda _locale: ["en-US: broken"])
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
+from alexa_bridge.panel.wizard import StepId, StepState, checklist
 from alexa_bridge.smapi.const import DeveloperStatus
-from alexa_bridge.smapi.provision import RunResult
-from alexa_bridge.wizard import StepId, StepState, checklist
+from alexa_bridge.smapi.skill_sync import RunResult
 
 from ..fakes import alexa
 from .conftest import PUBLIC_URL, Dev
@@ -151,11 +151,11 @@ async def test_build_failure_messages_reach_the_panel(dev: Dev) -> None:
     assert await dev.provision() is None
     run = dev.prov.last_run
     assert run is not None
-    assert run["state"] == "failed"
-    assert run["step"] == "build"
-    assert f"de-DE: {message}" in run["message"]
-    assert run["builds"]["en-US"]["status"] == "SUCCEEDED"
-    assert run["builds"]["de-DE"]["errors"] == [message]
+    assert run.state == "failed"
+    assert run.step == "build"
+    assert f"de-DE: {message}" in run.message
+    assert run.builds["en-US"].status == "SUCCEEDED"
+    assert run.builds["de-DE"].errors == [message]
     async with dev.bridge.client.get(f"{dev.bridge.panel}/setup") as resp:
         page = await resp.text()
     assert "conflicts with AMAZON.ResumeIntent" in page
@@ -196,9 +196,9 @@ async def test_persistent_error_names_step_message_and_fix(dev: Dev) -> None:
     assert await dev.provision() is None
     run = dev.prov.last_run
     assert run is not None
-    assert run["step"] == "create skill"
-    assert "not allowed" in run["message"]
-    assert "developer agreement" in run["fix"]
+    assert run.step == "create skill"
+    assert "not allowed" in run.message
+    assert "developer agreement" in run.fix
 
 
 async def test_expired_access_token_is_refreshed(dev: Dev) -> None:
@@ -237,7 +237,7 @@ async def test_revoked_refresh_token_turns_the_step_red(dev: Dev) -> None:
     assert "invalid_grant" in (dev.prov.developer.message or "")
     run = dev.prov.last_run
     assert run is not None
-    assert "Authorize again" in run["fix"]
+    assert "Authorize again" in run.fix
     steps = {step.id: step.state for step in checklist(dev.bridge.core, None).steps}
     assert steps[StepId.DEVELOPER] == StepState.ERROR
     async with dev.bridge.client.get(f"{dev.bridge.panel}/setup") as resp:

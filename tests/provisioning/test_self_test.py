@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from alexa_bridge.wizard import StepId, StepState, checklist
+from alexa_bridge.panel.wizard import StepId, StepState, checklist
 
 from .conftest import Dev
 

@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import time
 
-from alexa_bridge.smapi.provision import RunResult
+from alexa_bridge.smapi.skill_sync import RunResult
 
 from .conftest import Dev
 

@@ -18,11 +18,11 @@ import pytest_asyncio
 from alexa_bridge.const import MAX_MA_BODY, MAX_SKILL_BODY
 
 from ..alexa.test_verification import CHAIN_NAME, FORGERIES, Ctx, Forge
+from ..bridge_process import start_process
 from ..fakes import alexa
 from ..fakes.cert_host import FakeCertHost
-from ..fakes.pki import ALEXA_SAN, TestPKI, make_leaf
+from ..fakes.pki import ALEXA_SAN, TestPKI
 from ..harness import RunningBridge, start_bridge, stop_bridge
-from ..test_process import _start
 from .rawhttp import build_request, send
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -356,13 +356,13 @@ def _empty_url(ctx: Ctx, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
 
 def _wrong_san_other_host(ctx: Ctx, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     """Sign with a certificate for the certificate host's own name, not Alexa's."""
-    leaf = make_leaf(ctx.pki.intermediate, ["s3.amazonaws.com"])
+    leaf = ctx.pki.server_leaf(["s3.amazonaws.com"])
     return ctx.sign(body, leaf=leaf, cert_url=ctx.publish("s3-san.pem", leaf))
 
 
 def _san_as_common_name(ctx: Ctx, body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     """Sign with a certificate that names Alexa only in a look-alike SAN."""
-    leaf = make_leaf(ctx.pki.intermediate, [ALEXA_SAN + ".evil.com"])
+    leaf = ctx.pki.server_leaf([ALEXA_SAN + ".evil.com"])
     return ctx.sign(body, leaf=leaf, cert_url=ctx.publish("lookalike.pem", leaf))
 
 
@@ -513,7 +513,7 @@ async def scene_fixture(
         patch.setenv("SSL_CERT_FILE", str(tmp / "ca.pem"))
         host = FakeCertHost(pki)
         await host.start(tmp)
-        leaf = pki.alexa_leaf()
+        leaf = pki.alexa
         cert_url = host.publish_leaf(CHAIN_NAME, leaf)
         async with aiohttp.ClientSession() as client:
             running = await start_bridge(tmp / "data", host, leaf, cert_url, client)
@@ -643,7 +643,9 @@ def _unsigned(case: Case) -> bool:
 
 async def test_real_process_survives_the_table(tmp_path: Path) -> None:
     """Send the unsigned part of the table to `python -m alexa_bridge`: 4xx, state kept, up."""
-    process = await _start(tmp_path / "data", ALEXA_BRIDGE_PUBLIC_URL="https://bridge.example.com")
+    process = await start_process(
+        tmp_path / "data", ALEXA_BRIDGE_PUBLIC_URL="https://bridge.example.com"
+    )
     try:
         async with aiohttp.ClientSession() as client:
             push = {"streamUrl": "http://ma:8097/k.mp3", "playerId": "Kitchen"}

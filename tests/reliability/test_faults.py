@@ -31,17 +31,18 @@ import pytest
 import voluptuous as vol
 
 from alexa_bridge.alexa.certificates import TRANSIENT_FAILURE_TTL
-from alexa_bridge.const import FILE_BRIDGE, FILE_SLOTS
+from alexa_bridge.const import FILE_BRIDGE, FILE_SLOTS, SAVE_DELAY
 from alexa_bridge.models.slot import SCHEMA_SLOTS_FILE
-from alexa_bridge.settings import SCHEMA_BRIDGE_FILE
+from alexa_bridge.state.settings import SCHEMA_BRIDGE_FILE
 
+from ..bridge_process import start_process
 from ..conftest import BridgeFactory
 from ..fakes import alexa
 from ..fakes.cert_host import FakeCertHost
-from ..test_process import _start
 
 SCHEMAS: dict[str, vol.Schema] = {FILE_SLOTS: SCHEMA_SLOTS_FILE, FILE_BRIDGE: SCHEMA_BRIDGE_FILE}
 KILLS = 6
+ROUND_SECONDS = 25  # one restart, the pushes and the kill, on a busy machine
 KITCHEN = "amzn1.ask.device.KITCHEN"
 
 
@@ -82,44 +83,82 @@ async def _hammer(client: aiohttp.ClientSession, url: str, stop: asyncio.Event) 
     return count
 
 
+def _file_version(path: Path) -> tuple[int, int] | None:
+    """Return what changes each time an atomic write replaces `path` (inode, mtime)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+async def _wait_for_rewrite(path: Path, before: tuple[int, int] | None) -> None:
+    """Wait up to 5 s until another process's atomic write has replaced `path` again."""
+    async with asyncio.timeout(5):
+        while _file_version(path) == before:  # noqa: ASYNC110 - polling another process's disk
+            await asyncio.sleep(0.02)
+
+
+async def _kill_round(
+    client: aiohttp.ClientSession, data_dir: Path, rng: random.Random, first: bool
+) -> str | None:
+    """Start the program, push until it is writing, SIGKILL it; return the instance id."""
+    process = await start_process(data_dir)
+    try:
+        leftovers = sorted(p.name for p in data_dir.glob(".*.tmp"))
+        assert leftovers == [], f"temporary files after start: {leftovers}"
+        if first:
+            push = {"streamUrl": "http://ma:8097/keep.mp3", "playerId": "Before"}
+            async with client.post(f"{process.url('ma')}/ma/push-url", json=push) as resp:
+                assert resp.status == 200
+            await _wait_until_saved(data_dir / FILE_SLOTS, "Before")
+        else:
+            # What was on disk before every kill is still served after the restart.
+            url = f"{process.url('ma')}/ma/latest-url?playerId=Before"
+            async with client.get(url) as resp:
+                assert resp.status == 200
+                assert (await resp.json())["streamUrl"] == "http://ma:8097/keep.mp3"
+        assert process.proc.stderr is not None
+        drain = asyncio.create_task(process.proc.stderr.read())  # a full pipe would block it
+        stop = asyncio.Event()
+        before = _file_version(data_dir / FILE_SLOTS)
+        hammer = asyncio.create_task(_hammer(client, f"{process.url('ma')}/ma/push-url", stop))
+        # Kill once the pushes are being written (a write every SAVE_DELAY), at a seeded
+        # moment of the save cycle, so the rounds land before, during and after writes.
+        await _wait_for_rewrite(data_dir / FILE_SLOTS, before)
+        await asyncio.sleep(rng.uniform(0, SAVE_DELAY))
+        process.proc.send_signal(signal.SIGKILL)
+        await process.proc.wait()
+        stop.set()
+        assert await hammer > 0
+        await drain
+    finally:
+        if process.proc.returncode is None:
+            process.proc.kill()
+            await process.proc.wait()
+    return json.loads((data_dir / FILE_BRIDGE).read_text())["instance_id"] if first else None
+
+
+@pytest.mark.timeout(KILLS * ROUND_SECONDS + 30)  # the rounds' own deadlines come first
 async def test_kill_9_during_state_writes_loses_nothing(tmp_path: Path) -> None:
-    """SIGKILL the real program at random moments under pushes: every restart finds whole files."""
+    """SIGKILL the real program mid-write under pushes: every restart finds whole files."""
     data_dir = tmp_path / "data"
     rng = random.Random(7)  # noqa: S311 - reproducible kill moments, not cryptography
     instance_id = None
     async with aiohttp.ClientSession() as client:
         for round_ in range(KILLS):
-            process = await _start(data_dir)
-            leftovers = sorted(p.name for p in data_dir.glob(".*.tmp"))
-            assert leftovers == [], f"round {round_}: temporary files after start: {leftovers}"
-            if round_ == 0:
-                push = {"streamUrl": "http://ma:8097/keep.mp3", "playerId": "Before"}
-                async with client.post(f"{process.url('ma')}/ma/push-url", json=push) as resp:
-                    assert resp.status == 200
-                await _wait_until_saved(data_dir / FILE_SLOTS, "Before")
-                instance_id = json.loads((data_dir / FILE_BRIDGE).read_text())["instance_id"]
-            else:
-                # What was on disk before every kill is still served after the restart.
-                url = f"{process.url('ma')}/ma/latest-url?playerId=Before"
-                async with client.get(url) as resp:
-                    assert resp.status == 200, f"round {round_}"
-                    assert (await resp.json())["streamUrl"] == "http://ma:8097/keep.mp3"
-            assert process.proc.stderr is not None
-            drain = asyncio.create_task(process.proc.stderr.read())  # a full pipe would block it
-            stop = asyncio.Event()
-            hammer = asyncio.create_task(_hammer(client, f"{process.url('ma')}/ma/push-url", stop))
-            # SAVE_DELAY is 0.5 s: a write lands about every half second under steady pushes.
-            await asyncio.sleep(rng.uniform(0.4, 1.6))
-            process.proc.send_signal(signal.SIGKILL)
-            await process.proc.wait()
-            stop.set()
-            assert await hammer > 0
-            await drain
+            try:
+                async with asyncio.timeout(ROUND_SECONDS):
+                    instance_id = (
+                        await _kill_round(client, data_dir, rng, round_ == 0) or instance_id
+                    )
+            except TimeoutError:
+                pytest.fail(f"round {round_}: restart, pushes and kill took over {ROUND_SECONDS} s")
             files = _check_state_files(data_dir)
-            assert files[FILE_BRIDGE]["instance_id"] == instance_id
+            assert files[FILE_BRIDGE]["instance_id"] == instance_id, f"round {round_}"
             keys = {slot["key"] for slot in files[FILE_SLOTS]["slots"]}
-            assert "Before" in keys
-    process = await _start(data_dir)
+            assert "Before" in keys, f"round {round_}"
+    process = await start_process(data_dir)
     try:
         assert sorted(p.name for p in data_dir.glob(".*.tmp")) == []
     finally:

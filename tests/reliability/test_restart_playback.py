@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import json
 import os
 from pathlib import Path
-import re
 import signal
 import sys
 from typing import Any
@@ -15,12 +14,12 @@ from typing import Any
 import aiohttp
 import pytest
 
+from ..bridge_process import wait_until_ready
 from ..fakes import alexa
 from ..fakes.cert_host import FakeCertHost
 from ..fakes.pki import TestPKI
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT_LINE = re.compile(r"Listening for (\w+) on .* port (\d+)")
 ECHO = "amzn1.ask.device.DENECHO"
 
 
@@ -42,16 +41,8 @@ async def _launch(data_dir: Path, options: Path, cert_port: int) -> tuple[Any, d
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
-    assert proc.stderr is not None
-    ports: dict[str, int] = {}
-    async with asyncio.timeout(20):
-        while True:
-            line = (await proc.stderr.readline()).decode()
-            assert line, "the bridge exited before it was ready"
-            if match := PORT_LINE.search(line):
-                ports[match.group(1)] = int(match.group(2))
-            if "is ready" in line:
-                return proc, ports
+    running = await wait_until_ready(proc, seconds=20)
+    return proc, running.ports
 
 
 @pytest.fixture(name="setup")
@@ -71,7 +62,7 @@ async def setup_fixture(
             }
         )
     )
-    leaf = pki.alexa_leaf()
+    leaf = pki.alexa
     state: dict[str, Any] = {
         "options": options,
         "data": tmp_path / "data",

@@ -15,11 +15,11 @@ import pytest
 from alexa_bridge.const import FILE_DEVELOPER, FILE_SLOTS
 from alexa_bridge.helpers.files import write_json_atomic
 
+from ..bridge_process import start_process
 from ..conftest import BridgeFactory
 from ..fakes import alexa
-from ..fakes.amazon import HOSTS as AMAZON_HOSTS, FakeAmazon
+from ..fakes.amazon import FakeAmazon
 from ..harness import RunningBridge
-from ..test_process import _start
 
 API_PASSWORD = "pw-Known-Secret-8231"
 MA_TOKEN = "ma-token-Known-Secret-5120"
@@ -94,7 +94,7 @@ async def test_real_program_logs_no_secret(tmp_path: Path, level: str) -> None:
     """Run `python -m alexa_bridge` with known secrets: its log and files hold none of them."""
     data_dir = tmp_path / "data"
     _seed_developer(data_dir)
-    process = await _start(
+    process = await start_process(
         data_dir,
         ALEXA_BRIDGE_LOG_LEVEL=level,
         ALEXA_BRIDGE_PUBLIC_URL="https://bridge.example.com",
@@ -198,8 +198,7 @@ async def test_amazon_and_alexa_secrets_stay_out_of_debug_logs(
     data_dir = tmp_path / "data"
     _seed_developer(data_dir)
     bridge = await bridge_factory(data_dir)
-    for host in AMAZON_HOSTS:
-        bridge.cert_host.mapping[(host, 443)] = ("127.0.0.1", amazon.port)
+    amazon.route(bridge.cert_host.mapping)
     url = await bridge.core.amazon.start_enrollment("amazon.com")
     landing = amazon.sign_in(url)
     await bridge.core.amazon.finish_enrollment(landing)

@@ -9,7 +9,7 @@ from typing import Any
 
 import voluptuous as vol
 
-from ..const import DEFAULT_LOCALE, SKILL_LOCALES
+from ..const import DEFAULT_LOCALE, PACKAGE, SKILL_LOCALES
 
 SPEECH_KEYS = (
     "nothing_pushed",
@@ -134,7 +134,7 @@ class SkillLocale:
 
 def _load(locale: str) -> SkillLocale:
     """Read and validate one locale file shipped with the package."""
-    path = resources.files(__package__.rsplit(".", 1)[0]) / "translations" / "skill"
+    path = resources.files(PACKAGE) / "translations" / "skill"
     return locale_from_data(json.loads((path / f"{locale}.json").read_text("utf-8")))
 
 

@@ -8,12 +8,12 @@ from typing import Any
 
 from ..const import PlayerActivity
 from ..models.slot import PlayerSlot
-from ..slots import SlotRegistry
-from ..transport import MusicAssistantTransport, Transport, TransportOutcome
+from ..playback.ma_commands import MusicAssistantTransport, Transport, TransportOutcome
+from ..playback.screens import PageCommand, ScreenPage, ScreenPages
+from ..playback.slots import SlotRegistry
 from . import apl, responses
 from .envelope import APL_USER_EVENT, AlexaRequest
 from .locales import SkillLocales
-from .pages import PageCommand, ScreenPage, ScreenPages
 
 _LOGGER = logging.getLogger(__name__)
 

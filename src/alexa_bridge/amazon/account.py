@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import datetime as dt
 import logging
 import time
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 from alexapy.secureauth import DeviceCredentials
@@ -59,8 +59,6 @@ def _now() -> dt.datetime:
 
 class AmazonAccount:
     """The bridge's Amazon account: one session, kept alive, never calling Amazon needlessly."""
-
-    DOMAINS: ClassVar[tuple[str, ...]] = DOMAINS
 
     def __init__(
         self,

@@ -13,7 +13,7 @@ from alexapy.secureauth import DeviceCredentials
 import voluptuous as vol
 
 from ..exceptions import StorageError
-from ..storage import JsonStore
+from ..state.json_store import JsonStore
 from .const import DIR_CLASSIC, DOMAINS, FILE_ACCOUNT, METHOD_CLASSIC, METHOD_ENROLLMENT
 
 _LOGGER = logging.getLogger(__name__)

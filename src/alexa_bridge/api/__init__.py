@@ -6,18 +6,25 @@ from aiohttp import web
 import aiohttp_jinja2
 import jinja2
 
-from ..const import LOOPBACK_HOSTS, MAX_MA_BODY, MAX_SKILL_BODY, SKILL_PATH, SUPERVISOR_INGRESS_PEER
+from ..const import (
+    LOOPBACK_HOSTS,
+    MAX_MA_BODY,
+    MAX_SKILL_BODY,
+    PACKAGE,
+    SKILL_PATH,
+    SUPERVISOR_INGRESS_PEER,
+)
 from ..core import BridgeCore
+from ..playback.test_play import TEST_SOUND_PATH
 from ..smapi.const import CALLBACK_DONE_PATH, CALLBACK_PATH
-from ..testplay import TEST_SOUND_PATH
+from .alexa import APISkill
 from .health import APIHealth
+from .integration import APIStatus
 from .ma import APIMusicAssistant
 from .oauth import APIOAuth
 from .panel import APIPanel
 from .relay import APIRelay
 from .security import basic_auth_middleware, peer_middleware
-from .skill import APISkill
-from .status_api import APIStatus
 from .utils import KEY_CORE, contract_error, error_middleware, panel_error
 
 
@@ -100,7 +107,7 @@ def _register_panel(app: web.Application, core: BridgeCore) -> None:
     )
     aiohttp_jinja2.setup(
         app,
-        loader=jinja2.PackageLoader("alexa_bridge", "templates"),
+        loader=jinja2.PackageLoader(PACKAGE, "templates"),
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )

@@ -7,13 +7,13 @@ from typing import Any
 
 from aiohttp import web
 
-from ..activity import ActivityKind
-from ..alexa.pages import PageCommand
+from ..config.validate import SCHEMA_CONTROL, SCHEMA_PUSH
 from ..core import BridgeCore
 from ..exceptions import APINotFound
 from ..models.slot import PlayerSlot
-from ..slots import DEFAULT_SLOT
-from ..validate import SCHEMA_CONTROL, SCHEMA_PUSH
+from ..panel.activity import ActivityKind
+from ..playback.screens import PageCommand
+from ..playback.slots import DEFAULT_SLOT
 from .utils import read_json
 
 _LOGGER = logging.getLogger(__name__)

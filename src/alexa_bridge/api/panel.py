@@ -14,21 +14,21 @@ from aiohttp import web
 import aiohttp_jinja2
 import voluptuous as vol
 
-from ..activity import ActivityEntry
 from ..amazon import DOMAINS, ENROLLMENT_DOMAINS, AccountStatus, AmazonInputError
-from ..const import VERSION
+from ..config.validate import public_url
+from ..const import PACKAGE, VERSION
 from ..core import BridgeCore
-from ..diagnostics import build_diagnostics
 from ..exceptions import APIError, APIForbidden, APINotFound
-from ..i18n import Translator
-from ..public_address import check_public_address
+from ..panel.activity import ActivityEntry
+from ..panel.diagnostics import build_diagnostics
+from ..panel.public_address import check_public_address
+from ..panel.strings import Translator
+from ..panel.wizard import checklist
+from ..playback.test_play import TestResult, TestStage
 from ..smapi import ProvisioningInputError
-from ..testplay import TestResult, TestStage
-from ..validate import public_url
-from ..wizard import checklist
-from .provisioning import APIProvisioning
+from .skill_setup import APIProvisioning
 from .sse import stream_events
-from .status import status_rows
+from .status_page import status_rows
 from .utils import read_form, read_json
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ TEST_TONES = {
 
 def _static_file(name: str) -> bytes:
     """Read one of the panel's static files from the package."""
-    return (resources.files(__package__.rsplit(".", 1)[0]) / "static" / name).read_bytes()
+    return (resources.files(PACKAGE) / "static" / name).read_bytes()
 
 
 def _redirect(location: str) -> web.HTTPSeeOther:

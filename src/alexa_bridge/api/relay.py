@@ -13,7 +13,7 @@ from yarl import URL
 from ..const import MAX_IMAGE_BYTES, RELAY_CHUNK, RELAY_CONNECT_TIMEOUT, RELAY_READ_TIMEOUT
 from ..core import BridgeCore
 from ..exceptions import APIBadGateway, APINotFound
-from ..testplay import read_test_sound
+from ..playback.test_play import read_test_sound
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .component import SkillProvisioning
 from .errors import DeveloperAuthError, ProvisioningError, ProvisioningInputError, SmapiError
+from .provisioning import SkillProvisioning
 
 __all__ = [
     "DeveloperAuthError",

@@ -10,7 +10,7 @@ import time
 
 from .const import CHECK_MAX_AGE, CHECK_TIMEOUT, STAGE
 from .errors import DeveloperAuthError, SmapiError
-from .transport import SmapiClient
+from .sdk_client import SmapiClient
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -106,6 +106,14 @@ class DeveloperStatus(StrEnum):
     REVOKED = "revoked"  # Amazon refused the refresh token
 
 
+class BuildStatus(StrEnum):
+    """Amazon's status of one update request (a manifest update or a locale's model build)."""
+
+    IN_PROGRESS = "IN_PROGRESS"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
 class RunState(StrEnum):
     """How the last provisioning run or self-test ended."""
 

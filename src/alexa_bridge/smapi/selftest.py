@@ -7,11 +7,11 @@ from dataclasses import asdict, dataclass
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..activity import ActivityKind
+from ..panel.activity import ActivityKind
 from .const import SIMULATION_POLL, SIMULATION_TIMEOUT, STAGE
 from .errors import SmapiError
-from .provision import fix_for
-from .transport import Sleep, SmapiClient
+from .sdk_client import Sleep, SmapiClient
+from .skill_sync import fix_for
 
 if TYPE_CHECKING:
     from ..core import BridgeCore

@@ -8,7 +8,7 @@ from typing import Any
 import voluptuous as vol
 
 from ..const import FILE_DEVELOPER, FILE_SKILL, SKILL_LOCALES
-from ..storage import JsonStore
+from ..state.json_store import JsonStore
 from .const import CertificateType, DeveloperStatus
 
 NULLABLE_STR = vol.Any(None, str)

@@ -9,6 +9,8 @@ import json
 import logging
 from typing import Any
 
+from ..const import PACKAGE
+
 _LOGGER = logging.getLogger(__name__)
 
 FALLBACK = "en"
@@ -33,7 +35,7 @@ class PanelStrings:
 
     def __init__(self) -> None:
         """Load translations/<lang>.json for each shipped language."""
-        folder = resources.files(__package__) / "translations"
+        folder = resources.files(PACKAGE) / "translations"
         self._languages: dict[str, dict[str, str]] = {}
         for entry in folder.iterdir():
             if entry.name.endswith(".json") and entry.is_file():

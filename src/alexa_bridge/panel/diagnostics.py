@@ -6,11 +6,11 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .const import VERSION
-from .options import SECRET_OPTIONS
+from ..config.options import SECRET_OPTIONS
+from ..const import VERSION
 
 if TYPE_CHECKING:
-    from .core import BridgeCore
+    from ..core import BridgeCore
 
 REDACTED = "**redacted**"
 IDENTIFYING_OPTIONS = frozenset({"api_username"})
@@ -27,7 +27,7 @@ def _host_only(url: str | None) -> str | None:
 def _provisioning(core: BridgeCore) -> dict[str, Any]:
     """Summarise provisioning: states and choices only, never the client secret or tokens."""
     prov = core.provisioning
-    run = prov.last_run or {}
+    run = prov.last_run.as_dict() if prov.last_run is not None else {}
     test = prov.self_test or {}
     return {
         "developer": prov.developer.status.value,

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from ..activity import ActivityKind
 from ..amazon import AccountStatus
 from ..const import SKILL_PATH
-from ..smapi.const import DeveloperStatus
-from ..wizard import StepState
+from ..panel.activity import ActivityKind
+from ..panel.wizard import StepState
+from ..smapi.const import BuildStatus, DeveloperStatus
 
 if TYPE_CHECKING:
     from ..core import BridgeCore
-    from ..i18n import Translator
+    from ..panel.strings import Translator
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +122,11 @@ def _skill_rows(core: BridgeCore, t: Translator) -> list[StatusRow]:
     )
     for code in prov.locales:
         build = check.builds.get(code)
-        state = {"SUCCEEDED": StepState.DONE, "FAILED": StepState.ERROR}.get(
-            str(build), StepState.WARN
-        )
+        built: dict[str, StepState] = {
+            BuildStatus.SUCCEEDED: StepState.DONE,
+            BuildStatus.FAILED: StepState.ERROR,
+        }
+        state = built.get(str(build), StepState.WARN)
         text = t(f"status.build.{str(build).lower()}") if build else t("status.build.none")
         rows.append(StatusRow(t("status.build", locale=code), state, text))
     rows.append(

@@ -9,7 +9,15 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..alexa.model_check import check_locale
-from .const import BUILD_TIMEOUT, LIST_PAGE_SIZE, POLL_FIRST, POLL_MAX, STAGE, CertificateType
+from .const import (
+    BUILD_TIMEOUT,
+    LIST_PAGE_SIZE,
+    POLL_FIRST,
+    POLL_MAX,
+    STAGE,
+    BuildStatus,
+    CertificateType,
+)
 from .errors import DeveloperAuthError, ProvisioningError, SmapiError
 from .manifest import (
     SkillChoices,
@@ -18,18 +26,15 @@ from .manifest import (
     manifest_differences,
     skill_name_matches,
 )
+from .models import Build
 from .progress import Level, ProgressLog
-from .transport import Sleep, SmapiClient
+from .sdk_client import Sleep, SmapiClient
 
 if TYPE_CHECKING:
     from ..core import BridgeCore
     from .store import SkillStore
 
 _LOGGER = logging.getLogger(__name__)
-
-IN_PROGRESS = "IN_PROGRESS"
-SUCCEEDED = "SUCCEEDED"
-FAILED = "FAILED"
 
 
 def fix_for(err: SmapiError) -> str:
@@ -63,7 +68,7 @@ class RunResult:
     found_by: str | None = None  # "id", "name" or None (created)
     manifest_updated: bool = False
     uploaded: list[str] = field(default_factory=list)
-    builds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    builds: dict[str, Build] = field(default_factory=dict)
     enabled_now: bool = False
 
 
@@ -235,7 +240,7 @@ class Provisioner:
 
         body = await self._poll(step, skill_id, "manifest", lambda b: [state(b)])
         last = state(body)
-        if last.get("status") == FAILED:
+        if last.get("status") == BuildStatus.FAILED:
             messages = [str(e.get("message")) for e in last.get("errors") or []]
             raise ProvisioningError(
                 step,
@@ -270,8 +275,8 @@ class Provisioner:
             model = self.core.locales.get(code).interaction_model()
             wanted = fingerprint(model)
             built = ((remote.get(code) or {}).get("lastUpdateRequest") or {}).get("status")
-            if self.store.applied["models"].get(code) == wanted and built == SUCCEEDED:
-                self.result.builds[code] = {"status": SUCCEEDED, "errors": []}
+            if self.store.applied["models"].get(code) == wanted and built == BuildStatus.SUCCEEDED:
+                self.result.builds[code] = Build(BuildStatus.SUCCEEDED)
                 continue
             await self._call(
                 "interaction model", "set_interaction_model_v1", skill_id, STAGE, code, model
@@ -298,8 +303,8 @@ class Provisioner:
         for code, wanted in pending.items():
             last = (models.get(code) or {}).get("lastUpdateRequest") or {}
             errors = [str(e.get("message")) for e in last.get("errors") or []]
-            self.result.builds[code] = {"status": last.get("status"), "errors": errors}
-            if last.get("status") == SUCCEEDED:
+            self.result.builds[code] = Build(last.get("status"), errors)
+            if last.get("status") == BuildStatus.SUCCEEDED:
                 self.store.applied["models"][code] = wanted
                 self.progress.add("build", f"{code} built", Level.OK)
             else:
@@ -328,7 +333,7 @@ class Provisioner:
             answer = await self._call(step, "get_skill_status_v1", skill_id, resource=resource)
             body = answer.body or {}
             states = [entry.get("status") for entry in requests(body)]
-            if states and all(s in (SUCCEEDED, FAILED) for s in states):
+            if states and all(s in (BuildStatus.SUCCEEDED, BuildStatus.FAILED) for s in states):
                 return body
             if self._clock() > deadline:
                 raise ProvisioningError(

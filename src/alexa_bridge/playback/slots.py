@@ -9,13 +9,13 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from .const import FILE_SLOTS, PAIRING_WINDOW, SAVE_DELAY, PlayerActivity
-from .exceptions import StorageError
-from .models.slot import SCHEMA_SLOTS_FILE, PlayerSlot, new_token
-from .storage import JsonStore
+from ..const import FILE_SLOTS, PAIRING_WINDOW, SAVE_DELAY, PlayerActivity
+from ..exceptions import StorageError
+from ..models.slot import SCHEMA_SLOTS_FILE, PlayerSlot, new_token
+from ..state.json_store import JsonStore
 
 if TYPE_CHECKING:
-    from .core import BridgeCore
+    from ..core import BridgeCore
 
 _LOGGER = logging.getLogger(__name__)
 

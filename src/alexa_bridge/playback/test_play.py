@@ -9,11 +9,11 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from .activity import ActivityKind
-from .const import PlayerActivity
+from ..const import PACKAGE, PlayerActivity
+from ..panel.activity import ActivityKind
 
 if TYPE_CHECKING:
-    from .core import BridgeCore
+    from ..core import BridgeCore
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ TEST_TIMEOUT = 30.0
 
 def read_test_sound() -> bytes:
     """Return the built-in two-second chime (MP3, 128 kbit/s)."""
-    return (resources.files(__package__) / "sounds" / "test-sound.mp3").read_bytes()
+    return (resources.files(PACKAGE) / "sounds" / "test-sound.mp3").read_bytes()
 
 
 class TestStage(StrEnum):

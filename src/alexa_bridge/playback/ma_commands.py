@@ -8,14 +8,14 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from .clients.exceptions import (
+from ..clients.exceptions import (
     MusicAssistantAuthError,
     MusicAssistantConnectionError,
     MusicAssistantError,
 )
 
 if TYPE_CHECKING:
-    from .clients.music_assistant import MusicAssistantClient
+    from ..clients.music_assistant import MusicAssistantClient
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from .amazon import AccountStatus
-from .smapi.const import DeveloperStatus, RunState
-from .testplay import TestStage
+from ..amazon import AccountStatus
+from ..playback.test_play import TestStage
+from ..smapi.const import DeveloperStatus, RunState
 
 if TYPE_CHECKING:
-    from .core import BridgeCore
+    from ..core import BridgeCore
     from .public_address import PublicCheck
 
 
@@ -85,17 +85,17 @@ def _developer(core: BridgeCore) -> StepState:
 def _skill(core: BridgeCore) -> StepState:
     """Rate the skill step: provisioned, in line with the settings, proven by the self-test."""
     prov = core.provisioning
-    run = prov.last_run or {}
+    run = prov.last_run
     test = prov.self_test or {}
-    if run.get("state") == RunState.FAILED:
+    if run is not None and run.state == RunState.FAILED:
         return StepState.ERROR
     if core.skill_id is None:
         return StepState.TODO
-    if core.options.skill_id and not run:
+    if core.options.skill_id and run is None:
         return StepState.DONE  # a skill made by hand: nothing to provision or test here
     if test and not test.get("ok"):
         return StepState.ERROR
-    if not test or run.get("state") != RunState.SUCCEEDED or prov.needs_update():
+    if not test or run is None or run.state != RunState.SUCCEEDED or prov.needs_update():
         return StepState.WARN
     return StepState.DONE
 

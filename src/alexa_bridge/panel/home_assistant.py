@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import voluptuous as vol
 
-from .validate import public_url
+from ..config.validate import public_url
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
 
+from ..config.validate import public_url as validate_public_url
 from ..const import SKILL_LOCALES
-from ..validate import public_url as validate_public_url
 from .checks import SkillChecks
 from .const import (
     CALLBACK_PATH,
@@ -23,12 +23,13 @@ from .const import (
 )
 from .errors import DeveloperAuthError, ProvisioningError, ProvisioningInputError
 from .manifest import SkillChoices, build_manifest, fingerprint
+from .models import LastRun
 from .oauth import DeveloperAuthorization, PendingAuthorization, exchange_code, parse_pasted
 from .progress import Level, ProgressLog
-from .provision import Provisioner, RunResult
+from .sdk_client import Credentials, Sleep, SmapiClient
 from .selftest import SelfTest, SelfTestResult
+from .skill_sync import Provisioner, RunResult
 from .store import DeveloperStore, SkillStore
-from .transport import Credentials, Sleep, SmapiClient
 
 if TYPE_CHECKING:
     from ..core import BridgeCore
@@ -248,10 +249,10 @@ class SkillProvisioning:
         return self._task is not None and not self._task.done()
 
     @property
-    def last_run(self) -> dict[str, Any] | None:
+    def last_run(self) -> LastRun | None:
         """Return the stored outcome of the last provisioning run."""
         run: dict[str, Any] | None = self.skill.data["last_run"]
-        return run
+        return None if run is None else LastRun.from_dict(run)
 
     @property
     def self_test(self) -> dict[str, Any] | None:
@@ -321,15 +322,15 @@ class SkillProvisioning:
         result: RunResult | None = None,
     ) -> None:
         """Persist the run's outcome for the panel."""
-        self.skill.data["last_run"] = {
-            "state": state.value,
-            "started": started,
-            "finished": None if state == RunState.RUNNING else time.time(),
-            "step": error.step if error else None,
-            "message": error.message if error else None,
-            "fix": error.fix if error else None,
-            "builds": dict(result.builds) if result else {},
-        }
+        self.skill.data["last_run"] = LastRun(
+            state=state,
+            started=started,
+            finished=None if state == RunState.RUNNING else time.time(),
+            step=error.step if error else None,
+            message=error.message if error else None,
+            fix=error.fix if error else None,
+            builds=dict(result.builds) if result else {},
+        ).as_dict()
         await self.skill.save()
 
     def start_self_test(self, locale: str | None = None) -> None:

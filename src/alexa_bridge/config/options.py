@@ -10,7 +10,14 @@ from typing import Any
 
 import voluptuous as vol
 
-from .const import (
+from ..const import (
+    DEFAULT_CERTFILE,
+    DEFAULT_KEYFILE,
+    DEFAULT_LOCALE,
+    DEFAULT_MA_API_PORT,
+    DEFAULT_MA_URL,
+    DEFAULT_PANEL_PORT,
+    DEFAULT_PUBLIC_PORT,
     ENV_PREFIX,
     LOOPBACK_HOSTS,
     OPT_API_PASSWORD,
@@ -31,12 +38,93 @@ from .const import (
     OPT_SKILL_ID,
     OPT_SMAPI_URL,
     OPT_SSL,
+    SKILL_LOCALES,
     SSL_DIR,
+    LogLevel,
 )
-from .exceptions import OptionsError
-from .validate import SCHEMA_ALL_OPTIONS
+from ..exceptions import OptionsError
+from .validate import (
+    OPTIONAL_STR,
+    PORT,
+    bind_host,
+    blank_to_none,
+    http_url,
+    https_base_url,
+    optional,
+    public_url,
+    skill_id,
+)
 
-SECRET_OPTIONS = frozenset({OPT_API_PASSWORD, OPT_MA_TOKEN})
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    """One option, declared once: its key, its rule, its default and how it is shown."""
+
+    key: str
+    validator: Any
+    default: Any = None
+    secret: bool = False  # never shown in logs, errors or diagnostics
+    hidden: bool = False  # not in the add-on's Configuration tab (testing endpoints)
+
+    @property
+    def env_name(self) -> str:
+        """Return the environment variable that sets this option standalone."""
+        return ENV_PREFIX + self.key.upper()
+
+
+def _ma_url(value: Any) -> str:
+    """Accept MA's websocket API address; blank means the default."""
+    value = blank_to_none(value)
+    return DEFAULT_MA_URL if value is None else http_url(value)
+
+
+_LEVELS = [level.value for level in LogLevel]
+
+# Every option the bridge reads, in the order the add-on's Configuration tab shows them.
+OPTION_SPECS: tuple[OptionSpec, ...] = (
+    OptionSpec(OPT_PUBLIC_URL, optional(public_url)),
+    OptionSpec(OPT_SKILL_ID, optional(skill_id)),
+    OptionSpec(OPT_API_USERNAME, OPTIONAL_STR),
+    OptionSpec(OPT_API_PASSWORD, OPTIONAL_STR, secret=True),
+    OptionSpec(OPT_MA_API_HOST, optional(bind_host)),
+    OptionSpec(OPT_MA_API_PORT, PORT, DEFAULT_MA_API_PORT),
+    OptionSpec(OPT_PUBLIC_PORT, PORT, DEFAULT_PUBLIC_PORT),
+    OptionSpec(OPT_PANEL_PORT, PORT, DEFAULT_PANEL_PORT),
+    OptionSpec(OPT_MA_URL, _ma_url, DEFAULT_MA_URL),
+    OptionSpec(OPT_MA_TOKEN, OPTIONAL_STR, secret=True),
+    OptionSpec(OPT_ENABLE_APL, vol.Boolean(), default=False),
+    OptionSpec(OPT_SSL, vol.Boolean(), default=False),
+    OptionSpec(OPT_CERTFILE, vol.All(str, vol.Length(min=1)), DEFAULT_CERTFILE),
+    OptionSpec(OPT_KEYFILE, vol.All(str, vol.Length(min=1)), DEFAULT_KEYFILE),
+    OptionSpec(
+        OPT_LOCALE,
+        vol.In(SKILL_LOCALES, msg=f"expected one of {', '.join(SKILL_LOCALES)}"),
+        DEFAULT_LOCALE,
+    ),
+    OptionSpec(
+        OPT_LOG_LEVEL,
+        vol.All(vol.Lower, vol.In(_LEVELS, msg="expected one of " + ", ".join(_LEVELS))),
+        LogLevel.INFO.value,
+    ),
+    # Testing against a staging SMAPI / Login with Amazon; not in the Configuration tab.
+    OptionSpec(OPT_SMAPI_URL, optional(https_base_url), hidden=True),
+    OptionSpec(OPT_LWA_URL, optional(https_base_url), hidden=True),
+)
+SPECS_BY_KEY = {spec.key: spec for spec in OPTION_SPECS}
+SECRET_OPTIONS = frozenset(spec.key for spec in OPTION_SPECS if spec.secret)
+
+
+def _schema(specs: tuple[OptionSpec, ...]) -> vol.Schema:
+    """Build the voluptuous schema of these options (unknown keys are dropped)."""
+    return vol.Schema(
+        {vol.Optional(spec.key, default=spec.default): spec.validator for spec in specs},
+        extra=vol.REMOVE_EXTRA,
+    )
+
+
+# What the add-on's Configuration tab offers, and everything the bridge accepts.
+SCHEMA_OPTIONS = _schema(tuple(spec for spec in OPTION_SPECS if not spec.hidden))
+SCHEMA_ALL_OPTIONS = _schema(OPTION_SPECS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +141,14 @@ class Options:
     panel_port: int
     locale: str
     log_level: str
-    ma_url: str = "http://localhost:8095"
-    ma_token: str | None = None
-    enable_apl: bool = False
-    ssl: bool = False
-    certfile: str = "fullchain.pem"
-    keyfile: str = "privkey.pem"
-    smapi_url: str | None = None
-    lwa_url: str | None = None
+    ma_url: str
+    ma_token: str | None
+    enable_apl: bool
+    ssl: bool
+    certfile: str
+    keyfile: str
+    smapi_url: str | None
+    lwa_url: str | None
 
     @property
     def cert_paths(self) -> tuple[Path, Path]:
@@ -102,26 +190,7 @@ def validate_options(raw: Mapping[str, Any]) -> Options:
             f"Invalid option '{key}': {_describe(value, key)} is not accepted, "
             f"{first.error_message}"
         ) from None
-    options = Options(
-        public_url=data[OPT_PUBLIC_URL],
-        skill_id=data[OPT_SKILL_ID],
-        api_username=data[OPT_API_USERNAME],
-        api_password=data[OPT_API_PASSWORD],
-        ma_api_host=data[OPT_MA_API_HOST],
-        ma_api_port=data[OPT_MA_API_PORT],
-        public_port=data[OPT_PUBLIC_PORT],
-        panel_port=data[OPT_PANEL_PORT],
-        locale=data[OPT_LOCALE],
-        log_level=data[OPT_LOG_LEVEL],
-        ma_url=data[OPT_MA_URL],
-        ma_token=data[OPT_MA_TOKEN],
-        enable_apl=data[OPT_ENABLE_APL],
-        ssl=data[OPT_SSL],
-        certfile=data[OPT_CERTFILE],
-        keyfile=data[OPT_KEYFILE],
-        smapi_url=data[OPT_SMAPI_URL],
-        lwa_url=data[OPT_LWA_URL],
-    )
+    options = Options(**{spec.key: data[spec.key] for spec in OPTION_SPECS})
     if (options.api_username is None) != (options.api_password is None):
         raise OptionsError(
             f"Invalid option '{OPT_API_PASSWORD}': set both '{OPT_API_USERNAME}' "
@@ -157,10 +226,7 @@ def read_options_file(path: Path) -> dict[str, Any]:
 
 def options_from_env(env: Mapping[str, str]) -> dict[str, str]:
     """Collect ALEXA_BRIDGE_<NAME> variables for the known option names."""
-    names = [str(key.schema) for key in SCHEMA_ALL_OPTIONS.schema]
-    return {
-        name: env[ENV_PREFIX + name.upper()] for name in names if ENV_PREFIX + name.upper() in env
-    }
+    return {spec.key: env[spec.env_name] for spec in OPTION_SPECS if spec.env_name in env}
 
 
 def load_options(path: Path, env: Mapping[str, str], *, use_env: bool = True) -> Options:

@@ -8,10 +8,10 @@ from typing import Any
 
 from aiohttp import web
 
-from ..activity import ActivityKind, short_device
 from ..const import MAX_SKILL_BODY
 from ..core import BridgeCore
 from ..exceptions import APIError, APIPayloadTooLarge, VerificationError
+from ..panel.activity import ActivityKind, short_device
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import math
 import time
 from typing import Final
 
-from .apl import page_token
+from ..alexa.apl import page_token
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import logging
 import time
 from typing import Any
 
-from .helpers.broadcast import Broadcast
+from ..helpers.broadcast import Broadcast
 
 _LOGGER = logging.getLogger(__name__)
 

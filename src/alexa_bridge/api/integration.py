@@ -17,10 +17,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 import voluptuous as vol
 
-from ..activity import ActivityKind
 from ..amazon import AccountStatus
 from ..exceptions import APINotFound, APIUnavailable
-from ..home_assistant import HomeAssistantLink
 from ..models.status import (
     HOME_ASSISTANT_PREFIX,
     STATUS_SCHEMA,
@@ -36,6 +34,8 @@ from ..models.status import (
     SkillStatus,
     StatusDocument,
 )
+from ..panel.activity import ActivityKind
+from ..panel.home_assistant import HomeAssistantLink
 from .utils import read_json
 
 if TYPE_CHECKING:
@@ -94,11 +94,11 @@ def _last_run(core: BridgeCore) -> dict[str, Any] | None:
     if run is None:
         return None
     return {
-        "state": run["state"],
-        "finished": run["finished"],
-        "step": run["step"],
-        "message": run["message"],
-        "builds": {locale: build.get("status") for locale, build in run["builds"].items()},
+        "state": run.state.value,
+        "finished": run.finished,
+        "step": run.step,
+        "message": run.message,
+        "builds": {locale: build.status for locale, build in run.builds.items()},
     }
 
 
@@ -107,7 +107,7 @@ def _build_failed(core: BridgeCore) -> bool | None:
     run = core.provisioning.last_run
     if run is None:
         return None
-    return any(build.get("status") == "FAILED" for build in run["builds"].values())
+    return run.build_failed
 
 
 def _public(core: BridgeCore) -> PublicStatus:

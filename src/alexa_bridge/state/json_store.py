@@ -12,8 +12,8 @@ from typing import Any
 import voluptuous as vol
 from voluptuous.humanize import humanize_error
 
-from .exceptions import StorageError
-from .helpers.files import write_json_atomic
+from ..exceptions import StorageError
+from ..helpers.files import write_json_atomic
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -9,40 +9,10 @@ from urllib.parse import urlsplit
 
 import voluptuous as vol
 
-from .const import (
-    DEFAULT_CERTFILE,
-    DEFAULT_KEYFILE,
-    DEFAULT_LOCALE,
-    DEFAULT_MA_API_PORT,
-    DEFAULT_MA_URL,
-    DEFAULT_PANEL_PORT,
-    DEFAULT_PUBLIC_PORT,
-    OPT_API_PASSWORD,
-    OPT_API_USERNAME,
-    OPT_CERTFILE,
-    OPT_ENABLE_APL,
-    OPT_KEYFILE,
-    OPT_LOCALE,
-    OPT_LOG_LEVEL,
-    OPT_LWA_URL,
-    OPT_MA_API_HOST,
-    OPT_MA_API_PORT,
-    OPT_MA_TOKEN,
-    OPT_MA_URL,
-    OPT_PANEL_PORT,
-    OPT_PUBLIC_PORT,
-    OPT_PUBLIC_URL,
-    OPT_SKILL_ID,
-    OPT_SMAPI_URL,
-    OPT_SSL,
-    SKILL_LOCALES,
-    LogLevel,
-)
-
 SKILL_ID_PREFIX = "amzn1.ask.skill."
 
 
-def _blank_to_none(value: Any) -> Any:
+def blank_to_none(value: Any) -> Any:
     """Treat an empty option like an unset one (the Supervisor stores "")."""
     if isinstance(value, str) and not value.strip():
         return None
@@ -54,7 +24,7 @@ def optional(validator: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
     def validate(value: Any) -> Any:
         """Pass None through; validate anything else."""
-        value = _blank_to_none(value)
+        value = blank_to_none(value)
         return None if value is None else validator(value)
 
     return validate
@@ -120,47 +90,6 @@ def http_url(value: Any) -> str:
 
 PORT = vol.All(vol.Coerce(int), vol.Range(min=0, max=65535, msg="expected a port 0-65535"))
 OPTIONAL_STR = optional(vol.All(vol.Any(str, int, msg="expected text"), vol.Coerce(str)))
-
-SCHEMA_OPTIONS = vol.Schema(
-    {
-        vol.Optional(OPT_PUBLIC_URL, default=None): optional(public_url),
-        vol.Optional(OPT_SKILL_ID, default=None): optional(skill_id),
-        vol.Optional(OPT_API_USERNAME, default=None): OPTIONAL_STR,
-        vol.Optional(OPT_API_PASSWORD, default=None): OPTIONAL_STR,
-        vol.Optional(OPT_MA_API_HOST, default=None): optional(bind_host),
-        vol.Optional(OPT_MA_API_PORT, default=DEFAULT_MA_API_PORT): PORT,
-        vol.Optional(OPT_PUBLIC_PORT, default=DEFAULT_PUBLIC_PORT): PORT,
-        vol.Optional(OPT_PANEL_PORT, default=DEFAULT_PANEL_PORT): PORT,
-        vol.Optional(OPT_MA_URL, default=DEFAULT_MA_URL): vol.All(
-            _blank_to_none, vol.Any(None, http_url), lambda v: v or DEFAULT_MA_URL
-        ),
-        vol.Optional(OPT_MA_TOKEN, default=None): OPTIONAL_STR,
-        vol.Optional(OPT_ENABLE_APL, default=False): vol.Boolean(),
-        vol.Optional(OPT_SSL, default=False): vol.Boolean(),
-        vol.Optional(OPT_CERTFILE, default=DEFAULT_CERTFILE): vol.All(str, vol.Length(min=1)),
-        vol.Optional(OPT_KEYFILE, default=DEFAULT_KEYFILE): vol.All(str, vol.Length(min=1)),
-        vol.Optional(OPT_LOCALE, default=DEFAULT_LOCALE): vol.In(
-            SKILL_LOCALES, msg=f"expected one of {', '.join(SKILL_LOCALES)}"
-        ),
-        vol.Optional(OPT_LOG_LEVEL, default=LogLevel.INFO): vol.All(
-            vol.Lower,
-            vol.In(
-                [lvl.value for lvl in LogLevel],
-                msg="expected one of " + ", ".join(lvl.value for lvl in LogLevel),
-            ),
-        ),
-    },
-    extra=vol.REMOVE_EXTRA,
-)
-
-# Options the add-on's Configuration tab does not show: endpoints for testing against a
-# staging SMAPI / Login with Amazon (environment ALEXA_BRIDGE_SMAPI_URL / _LWA_URL standalone).
-SCHEMA_ALL_OPTIONS = SCHEMA_OPTIONS.extend(
-    {
-        vol.Optional(OPT_SMAPI_URL, default=None): optional(https_base_url),
-        vol.Optional(OPT_LWA_URL, default=None): optional(https_base_url),
-    }
-)
 
 NULLABLE_STR = vol.Any(None, str)
 

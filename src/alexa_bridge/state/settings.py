@@ -7,9 +7,9 @@ import secrets
 
 import voluptuous as vol
 
-from .const import FILE_BRIDGE
-from .storage import JsonStore
-from .validate import public_url, skill_id
+from ..config.validate import public_url, skill_id
+from ..const import FILE_BRIDGE
+from .json_store import JsonStore
 
 ATTR_INSTANCE = "instance_id"
 ATTR_SKILL_ID = "skill_id"

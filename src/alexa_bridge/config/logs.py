@@ -7,7 +7,7 @@ import sys
 
 from aiohttp.http_exceptions import HttpProcessingError
 
-from .const import LogLevel
+from ..const import LogLevel
 
 LEVELS = {
     LogLevel.TRACE: logging.DEBUG,

@@ -9,7 +9,7 @@ from pathlib import Path
 import ssl
 import tempfile
 
-from .exceptions import ListenerError
+from ..exceptions import ListenerError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,10 +34,11 @@ def _stamp(cert: Path, key: Path) -> _Stamp:
 class ReloadingCertificate:
     """One server SSLContext whose certificate is replaced in place after a renewal."""
 
-    def __init__(self, cert: Path, key: Path) -> None:
+    def __init__(self, cert: Path, key: Path, *, interval: float = RELOAD_INTERVAL) -> None:
         """Load the pair now; a missing file or a mismatched pair stops start-up clearly."""
         self._cert = cert
         self._key = key
+        self._interval = interval
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.context.minimum_version = ssl.TLSVersion.TLSv1_2
         try:
@@ -57,7 +58,7 @@ class ReloadingCertificate:
     async def watch(self) -> None:
         """Reload the pair whenever the files change; keep the old one if the new is broken."""
         while True:
-            await asyncio.sleep(RELOAD_INTERVAL)
+            await asyncio.sleep(self._interval)
             loop = asyncio.get_running_loop()
             try:
                 stamp = await loop.run_in_executor(None, _stamp, self._cert, self._key)

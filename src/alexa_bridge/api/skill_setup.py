@@ -9,7 +9,7 @@ from aiohttp import web
 
 from ..const import SKILL_LOCALES
 from ..core import BridgeCore
-from ..i18n import suggest_locale
+from ..panel.strings import suggest_locale
 from ..smapi.const import DEVELOPER_CONSOLE_URL, PASTE_RETURN_URL, CertificateType, DeveloperStatus
 from .sse import stream_events
 
@@ -70,7 +70,7 @@ class APIProvisioning:
             "display_from_option": self.core.options.enable_apl,
             "has_certificate": bool(prov.skill.data["ssl_certificate"]),
             "running": prov.running,
-            "last_run": prov.last_run,
+            "last_run": None if prov.last_run is None else prov.last_run.as_dict(),
             "self_test": prov.self_test,
             "progress": prov.progress.lines,
             "skill_check": check,

@@ -9,24 +9,24 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any
 
-from .clients.exceptions import (
+from ..clients.exceptions import (
     SupervisorAuthError,
     SupervisorBadRequestError,
     SupervisorError,
     SupervisorNotFoundError,
 )
-from .clients.supervisor import SupervisorClient
-from .const import (
+from ..clients.supervisor import SupervisorClient
+from ..const import (
     DISCOVERY_RETRY_MAX,
     DISCOVERY_RETRY_MIN,
     DISCOVERY_SERVICE,
     ENV_SUPERVISOR_TOKEN,
     LOOPBACK_HOSTS,
 )
-from .models.supervisor import AddonInfo, DiscoveryConfig
+from ..models.supervisor import AddonInfo, DiscoveryConfig
 
 if TYPE_CHECKING:
-    from .core import BridgeCore
+    from ..core import BridgeCore
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ import ifaddr
 from zeroconf import Error as ZeroconfError, InterfaceChoice, IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
-from .const import MA_API_PATH, MDNS_SERVICE_TYPE
+from ..const import MA_API_PATH, MDNS_SERVICE_TYPE
 
 if TYPE_CHECKING:
-    from .core import BridgeCore
+    from ..core import BridgeCore
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -9,11 +9,11 @@ import ssl
 
 from aiohttp import web
 
-from .api import build_ma_app, build_panel_app, build_public_app
-from .const import LOOPBACK_HOSTS, SHUTDOWN_TIMEOUT
-from .core import BridgeCore
-from .exceptions import ListenerError
-from .tls import ReloadingCertificate
+from ..api import build_ma_app, build_panel_app, build_public_app
+from ..const import LOOPBACK_HOSTS, SHUTDOWN_TIMEOUT
+from ..core import BridgeCore
+from ..exceptions import ListenerError
+from .tls import RELOAD_INTERVAL, ReloadingCertificate
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,9 +42,10 @@ def _ipv6_available() -> bool:
 class Listeners:
     """Own the three aiohttp runners; stop them all on close."""
 
-    def __init__(self, core: BridgeCore) -> None:
-        """Keep the core."""
+    def __init__(self, core: BridgeCore, *, tls_reload_interval: float = RELOAD_INTERVAL) -> None:
+        """Keep the core, and how often to look for a renewed TLS certificate."""
         self._core = core
+        self._tls_reload_interval = tls_reload_interval
         self._listeners: dict[str, Listener] = {}
 
     def port(self, name: str) -> int:
@@ -58,7 +59,7 @@ class Listeners:
         panel_hosts = [ALL_INTERFACES_V4] if self._core.supervised else [LOOPBACK_HOSTS[0]]
         tls = None
         if options.ssl:
-            tls = ReloadingCertificate(*options.cert_paths)
+            tls = ReloadingCertificate(*options.cert_paths, interval=self._tls_reload_interval)
             self._core.create_task(tls.watch(), name="tls-reload")
         try:
             await self._start("ma", build_ma_app(self._core), ma_hosts, options.ma_api_port)

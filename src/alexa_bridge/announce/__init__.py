@@ -1,0 +1,1 @@
+"""Telling others where the bridge is: Supervisor discovery and mDNS."""

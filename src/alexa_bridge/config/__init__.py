@@ -1,0 +1,1 @@
+"""Options: reading, merging and validating them, and the logging they set up."""

@@ -1,0 +1,1 @@
+"""The three listeners, their limits and the public port's TLS."""

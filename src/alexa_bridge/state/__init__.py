@@ -1,0 +1,1 @@
+"""What the bridge remembers on disk: validated JSON stores and its own settings."""
