@@ -31,10 +31,11 @@ def flow(player: str, n: int = 1) -> str:
 
 
 def track(player: str, title: str, n: int = 1) -> dict[str, Any]:
-    """Return a push with full metadata for a player."""
+    """Return a push with full metadata for a player, as the newest MA sends a new stream."""
     return {
         "streamUrl": flow(player, n),
         "playerId": player,
+        "canSkipSpeech": True,
         "title": title,
         "artist": f"{title} Artist",
         "album": f"{title} Album",
@@ -124,7 +125,7 @@ class Home:
 async def start_home(bridge: RunningBridge) -> Home:
     """Hand-move the page clock, push for the kitchen and start its Show by voice."""
     clock = Clock()
-    bridge.core.skill.pages._clock = clock
+    bridge.core.screens._clock = clock
     await bridge.push(track(KITCHEN, "First Song"))
     status, answer = await bridge.skill(
         alexa.launch(device_id=SHOW, interfaces=alexa.APL_INTERFACES)
@@ -194,7 +195,7 @@ async def test_option_off_renders_nothing(bridge_factory: BridgeFactory) -> None
     _, answer = await bridge.skill(alexa.tick("old", token=token, device_id=SHOW))
     assert answer["response"] == {}
     _, pushed = await bridge.push(track(KITCHEN, "Song"))
-    assert pushed["pageLive"] is False
+    assert "pageLive" not in pushed  # only a skill that keeps its screen open answers it
 
 
 def _components(item: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -434,4 +435,4 @@ async def test_unpaired_page_is_never_live(home: Home) -> None:
     """Ticks from an Echo that plays none of MA's players make no player's page live."""
     guest = "amzn1.ask.device.GUEST"
     await home.bridge.skill(alexa.tick("x", token="other", device_id=guest))
-    assert home.bridge.core.skill.pages.get(guest) is None
+    assert home.bridge.core.screens.get(guest) is None

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
+import aiohttp
 import pytest
 
+import alexa_bridge
 from alexa_bridge.const import SKILL_LOCALES
 
 from .conftest import BridgeFactory
@@ -32,13 +35,14 @@ FULL_PUSH = {
 
 
 async def test_oldest_shape_only_stream_url(bridge: RunningBridge) -> None:
-    """The oldest MA sends only streamUrl; it lands in the default slot."""
+    """The oldest MA sends only streamUrl; the queue id in its path names the player."""
     status, body = await bridge.push({"streamUrl": STREAM})
-    assert (status, body["status"]) == (200, "ok")
-    assert body["pageLive"] is False
-    slot = bridge.core.slots.get(None)
+    assert (status, body["status"], body["playerId"]) == (200, "ok", "kitchen")
+    assert "pageLive" not in body  # screens are off: MA must not think a page is open
+    slot = bridge.core.slots.get("kitchen")
     assert slot is not None
     assert slot.stream_url == STREAM
+    assert bridge.core.slots.get(None) is None
 
 
 async def test_newest_shape_goes_to_player_slot(bridge: RunningBridge) -> None:
@@ -59,7 +63,7 @@ async def test_null_fields_are_accepted(bridge: RunningBridge) -> None:
     payload = {**FULL_PUSH, "title": None, "artist": None, "imageUrl": None, "playerId": None}
     status, _ = await bridge.push(payload)
     assert status == 200
-    slot = bridge.core.slots.get(None)
+    slot = bridge.core.slots.get("kitchen")
     assert slot is not None
     assert slot.title is None
     assert slot.image_token is None
@@ -94,9 +98,8 @@ async def test_new_stream_replaces_token(bridge: RunningBridge) -> None:
 @pytest.mark.parametrize(
     ("payload", "fragment"),
     [
-        pytest.param({}, "streamUrl", id="missing"),
         pytest.param({"streamUrl": ""}, "streamUrl", id="empty"),
-        pytest.param({"streamUrl": None}, "streamUrl", id="null"),
+        pytest.param({"streamUrl": "   "}, "streamUrl", id="blank"),
         pytest.param({"streamUrl": "ftp://x/y.mp3"}, "http", id="not-http"),
         pytest.param({"streamUrl": "/flow/relative.mp3"}, "http", id="relative"),
         pytest.param({"streamUrl": 42}, "streamUrl", id="number"),
@@ -262,3 +265,105 @@ async def test_push_survives_restart(bridge_factory: BridgeFactory, tmp_path) ->
     assert slot is not None
     assert slot.relay_token == token
     assert slot.title == "Blue in Green"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param({"streamUrl": None, "title": "Next", "artist": "A"}, id="null"),
+        pytest.param({"title": "Next"}, id="missing"),
+    ],
+)
+async def test_push_without_stream_is_a_no_op(
+    bridge: RunningBridge, payload: dict[str, object]
+) -> None:
+    """MA refreshes metadata before anything played with streamUrl null: 200, nothing stored."""
+    await bridge.push(FULL_PUSH)
+    slot = bridge.core.slots.get("Kitchen Echo")
+    assert slot is not None
+    before = slot.to_dict()
+    status, body = await bridge.push(payload)
+    assert (status, body["status"], body["newStream"]) == (200, "ok", False)
+    assert slot.to_dict() == before
+    assert set(bridge.core.slots.slots) == {"Kitchen Echo"}
+
+
+async def test_double_slash_paths_are_served(auth_bridge: RunningBridge) -> None:
+    """An api_url ending in "/" makes MA call //ma/push-url: served the same, auth still checked."""
+    base = auth_bridge.ma
+    async with auth_bridge.client.post(f"{base}//ma/push-url", json={"streamUrl": STREAM}) as resp:
+        assert resp.status == 401
+    assert auth_bridge.core.slots.slots == {}
+    headers = basic("ma", "s3cret pass")
+    url = f"{base}//ma/push-url"
+    async with auth_bridge.client.post(url, json={"streamUrl": STREAM}, headers=headers) as resp:
+        assert resp.status == 200
+        assert (await resp.json())["playerId"] == "kitchen"
+    async with auth_bridge.client.get(f"{base}//alexa/intents", headers=headers) as resp:
+        assert resp.status == 200
+        assert "intents" in await resp.json()
+    async with auth_bridge.client.get(f"{base}//ma/push-url", headers=headers) as resp:
+        assert resp.status == 405
+    async with auth_bridge.client.get(f"{base}//ma/nothing", headers=headers) as resp:
+        assert resp.status == 404
+        assert "error" in await resp.json()
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-8"])
+async def test_non_ascii_password_in_either_encoding(
+    bridge_factory: BridgeFactory, encoding: str
+) -> None:
+    """MA's aiohttp encodes Basic credentials as Latin-1; UTF-8 clients work too."""
+    bridge = await bridge_factory(api_username="mä", api_password="Passwört")
+    raw = "mä:Passwört".encode(encoding)
+    headers = {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+    status, _ = await bridge.push({"streamUrl": STREAM}, headers=headers)
+    assert status == 200
+    wrong = "mä:Passwort".encode(encoding)
+    headers = {"Authorization": "Basic " + base64.b64encode(wrong).decode()}
+    status, _ = await bridge.push({"streamUrl": STREAM}, headers=headers)
+    assert status == 401
+
+
+async def test_aiohttp_basic_auth_as_music_assistant_sends_it(
+    bridge_factory: BridgeFactory,
+) -> None:
+    """The header MA's aiohttp.BasicAuth (Latin-1 by default) builds for a non-ASCII password."""
+    bridge = await bridge_factory(api_username="ma", api_password="Passwört")
+    header = aiohttp.encode_basic_auth("ma", "Passwört", encoding="latin1")
+    assert base64.b64decode(header.split()[1]) == "ma:Passwört".encode("latin-1")
+    async with bridge.client.post(
+        f"{bridge.ma}/ma/push-url", json={"streamUrl": STREAM}, headers={"Authorization": header}
+    ) as resp:
+        assert resp.status == 200
+
+
+# Amazon's "ask <skill> to <utterance>" launch phrase per language ({} is the invocation name).
+ASK_FORMS = {
+    "en": "ask {} to",
+    "de": "sag {}",
+    "es": "pídele a {} que",
+    "fr": "demande à {} de",
+    "it": "chiedi a {} di",
+    "nl": "vraag {} om",
+    "pt": "peça ao {} para",
+}
+MODEL_FILES = Path(alexa_bridge.__file__).parent / "translations" / "skill"
+
+
+@pytest.mark.parametrize("locale", SKILL_LOCALES)
+async def test_spoken_pause_resume_stop_reach_their_intents(
+    bridge: RunningBridge, locale: str
+) -> None:
+    """MA speaks invocationName + " " + utterances[0]; the locale's model maps it to the intent."""
+    async with bridge.client.get(f"{bridge.ma}/alexa/intents", params={"locale": locale}) as resp:
+        answer = await resp.json()
+    model = json.loads((MODEL_FILES / f"{locale}.json").read_text("utf-8"))
+    invocation = model["invocationName"]
+    prefix = ASK_FORMS[locale.split("-", maxsplit=1)[0]].format(invocation)
+    samples = {item["name"]: item.get("samples", []) for item in model["intents"]}
+    spoken = {item["intent"]: item["utterances"][0] for item in answer["intents"]}
+    for intent in ("AMAZON.PauseIntent", "AMAZON.ResumeIntent", "AMAZON.StopIntent"):
+        phrase = f"{answer['invocationName']} {spoken[intent]}"
+        assert phrase.startswith(f"{prefix} "), (locale, phrase)
+        assert phrase[len(prefix) + 1 :] in samples[intent], (locale, intent, phrase)

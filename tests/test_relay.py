@@ -44,7 +44,7 @@ async def push(bridge: RunningBridge, stream_url: str, **fields: str) -> str:
     """Push a stream as MA does and return the relay URL that serves it."""
     status, answer = await bridge.push({"streamUrl": stream_url, **fields})
     assert status == 200, answer
-    slot = bridge.core.slots.get(fields.get("playerId"))
+    slot = bridge.core.slots.get(answer["playerId"])  # the slot the bridge says it chose
     assert slot is not None
     return f"{bridge.public}/stream/{slot.relay_token}.mp3"
 
@@ -176,16 +176,16 @@ async def test_unknown_token_is_404(
 
 
 async def test_new_stream_expires_old_token(bridge: RunningBridge, ma: FakeMusicAssistant) -> None:
-    """After MA pushes another streamUrl the old relay URL is 404 and the new one plays."""
+    """After MA pushes another streamUrl for the player the old relay URL is 404."""
     old = await push(bridge, ma.flow_url(length=100))
-    new = await push(bridge, ma.flow_url(player="other", length=200))
+    new = await push(bridge, ma.flow_url(length=200).replace("item1", "item2"))
     assert new != old
     async with bridge.client.get(old) as resp:
         assert resp.status == 404
     async with bridge.client.get(new) as resp:
         assert resp.status == 200
         assert len(await resp.read()) == 200
-    assert ma.paths == ["/flow/session1/other/item1.mp3"]
+    assert ma.paths == ["/flow/session1/kitchen/item2.mp3"]
 
 
 async def test_metadata_push_keeps_token(bridge: RunningBridge, ma: FakeMusicAssistant) -> None:
@@ -274,7 +274,7 @@ async def test_upstream_closed_when_paced_client_disconnects(
 async def test_image_relay_serves_art(bridge: RunningBridge, ma: FakeMusicAssistant) -> None:
     """Pushed art is served under /image/<token> with its bytes and Content-Type."""
     await push(bridge, ma.flow_url(), imageUrl=f"{ma.url}/imageproxy?size=50000")
-    slot = bridge.core.slots.get(None)
+    slot = bridge.core.slots.get("kitchen")  # the player in the flow URL
     assert slot is not None
     assert slot.image_token is not None
     async with bridge.client.get(f"{bridge.public}/image/{slot.image_token}") as resp:
@@ -289,7 +289,7 @@ async def test_image_token_changes_with_the_image(
 ) -> None:
     """New art gets a new token (the old one is 404); no art means no image token."""
     await push(bridge, ma.flow_url(), imageUrl=f"{ma.url}/imageproxy?size=10")
-    slot = bridge.core.slots.get(None)
+    slot = bridge.core.slots.get("kitchen")  # the player in the flow URL
     assert slot is not None
     old = slot.image_token
     await push(bridge, ma.flow_url(), imageUrl=f"{ma.url}/imageproxy?size=20")
@@ -305,7 +305,7 @@ async def test_image_over_declared_limit_is_refused(
 ) -> None:
     """Art whose Content-Length is over the limit is refused before any byte is relayed."""
     await push(bridge, ma.flow_url(), imageUrl=f"{ma.url}/imageproxy?size={MAX_IMAGE_BYTES + 1}")
-    slot = bridge.core.slots.get(None)
+    slot = bridge.core.slots.get("kitchen")  # the player in the flow URL
     assert slot is not None
     async with bridge.client.get(f"{bridge.public}/image/{slot.image_token}") as resp:
         assert resp.status == 502
@@ -318,7 +318,7 @@ async def test_image_over_undeclared_limit_is_not_served_whole(
     """Chunked art that grows past the limit is cut off with an error, never a clean end."""
     url = f"{ma.url}/imageproxy?size={MAX_IMAGE_BYTES + MB}&chunked=1"
     await push(bridge, ma.flow_url(), imageUrl=url)
-    slot = bridge.core.slots.get(None)
+    slot = bridge.core.slots.get("kitchen")  # the player in the flow URL
     assert slot is not None
     async with bridge.client.get(f"{bridge.public}/image/{slot.image_token}") as resp:
         with pytest.raises(aiohttp.ClientPayloadError):

@@ -34,6 +34,8 @@ VOLATILE = {
     "last_alexa_request": FIXED_TIME,
     "last_ma_push": FIXED_TIME,
     "last_push": FIXED_TIME,
+    "provider_loaded_at": FIXED_TIME,
+    "api_url": "http://localhost:5000",
 }
 
 
@@ -102,6 +104,8 @@ async def test_document_matches_the_shared_example(
 ) -> None:
     """The example the integration's tests serve is what a real bridge answers."""
     await sign_in(bridge, amazon)
+    async with bridge.client.get(f"{bridge.ma}/alexa/intents") as resp:
+        assert resp.status == 200  # MA's provider loads
     await bridge.push(FULL_PUSH)
     status, _ = await bridge.skill(alexa.launch(device_id=KITCHEN_DEVICE))
     assert status == 200

@@ -38,6 +38,18 @@ class EchoStatus(TypedDict):
     last_push: str | None
 
 
+class MusicAssistantStatus(TypedDict):
+    """Whether Music Assistant's Alexa provider reaches the bridge, and its generation."""
+
+    state: str
+    generation: str | None
+    provider_loaded_at: str | None
+    api_url: str
+    needs_api_url: bool
+    provider_check: dict[str, Any] | None
+    players: list[dict[str, Any]]
+
+
 class StatusDocument(TypedDict):
     """The bridge's status, as src/alexa_bridge/models/status.py defines it."""
 
@@ -54,6 +66,7 @@ class StatusDocument(TypedDict):
     pairings: list[dict[str, Any]]
     repairs: dict[str, bool | None]
     home_assistant: dict[str, Any] | None
+    music_assistant: MusicAssistantStatus
 
 
 def basic_auth(username: str, password: str) -> str:

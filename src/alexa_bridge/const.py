@@ -44,6 +44,7 @@ FILE_BRIDGE: Final = "bridge.json"
 FILE_SLOTS: Final = "slots.json"
 FILE_DEVELOPER: Final = "developer.json"
 FILE_SKILL: Final = "skill.json"
+FILE_MA_LINK: Final = "music_assistant.json"
 
 # Listeners.
 LOOPBACK_HOSTS: Final = ("127.0.0.1", "::1")
@@ -65,6 +66,11 @@ CERT_SAN: Final = "echo-api.amazon.com"
 CERT_FETCH_TIMEOUT: Final = 5.0
 MAX_CERT_CHAIN_BYTES: Final = 64 * 1024
 ALEXA_TOKEN_MAX: Final = 1024
+# Skill events (AlexaSkillEvent.*) are retried by Amazon for up to an hour.
+SKILL_EVENT_TIMESTAMP_TOLERANCE: Final = 3600.0
+MAX_ANSWER_BYTES: Final = 24 * 1024  # Alexa refuses larger skill answers
+# Title, artist and album are cut to this many characters (see MAX_ANSWER_BYTES).
+MAX_METADATA_CHARS: Final = 200
 
 # Relay.
 RELAY_CHUNK: Final = 64 * 1024

@@ -21,14 +21,16 @@ from .announce.mdns import MdnsAnnouncer
 from .announce.supervisor import SupervisorDiscovery
 from .clients.music_assistant import MusicAssistantClient
 from .config.options import Options
-from .const import SHUTDOWN_TIMEOUT, VERSION
+from .const import DEFAULT_MA_URL, LOOPBACK_HOSTS, SHUTDOWN_TIMEOUT, VERSION
 from .helpers.csrf import CsrfGuard
 from .helpers.files import remove_stale_temp_files
+from .music_assistant import MusicAssistantLink, ProviderFix, ProviderSettings
 from .panel.activity import ActivityLog
 from .panel.home_assistant import HomeAssistantLink
 from .panel.public_address import PublicCheck
 from .panel.strings import PanelStrings
 from .playback.ma_commands import MusicAssistantTransport
+from .playback.screens import ScreenPages
 from .playback.slots import SlotRegistry
 from .playback.test_play import TestPlays
 from .smapi import SkillProvisioning
@@ -62,6 +64,8 @@ class BridgeCore:
         self._verifier: SkillRequestVerifier | None = None
         self._skill: SkillHandler | None = None
         self._music_assistant: MusicAssistantClient | None = None
+        self._ma_link: MusicAssistantLink | None = None
+        self._ma_provider: ProviderFix | None = None
         self._locales: SkillLocales | None = None
         self._discovery: SupervisorDiscovery | None = None
         self._mdns: MdnsAnnouncer | None = None
@@ -71,6 +75,7 @@ class BridgeCore:
         self.activity = ActivityLog()
         self.csrf = CsrfGuard()
         self.test_plays = TestPlays(self)
+        self.screens = ScreenPages()
         self.public_check: PublicCheck | None = None
         self.home_assistant: HomeAssistantLink | None = None  # reported by the integration
         self.bound_ports: dict[str, int] = {}
@@ -132,6 +137,50 @@ class BridgeCore:
         return self._skill
 
     @property
+    def ma_link(self) -> MusicAssistantLink:
+        """Return what Music Assistant's calls showed (reached, generation, pushes)."""
+        if self._ma_link is None:
+            raise RuntimeError("BridgeCore.ma_link used before setup()")
+        return self._ma_link
+
+    @property
+    def ma_provider(self) -> ProviderFix:
+        """Return the check and fix of MA's Alexa provider settings."""
+        if self._ma_provider is None:
+            raise RuntimeError("BridgeCore.ma_provider used before setup()")
+        return self._ma_provider
+
+    @property
+    def ma_url(self) -> str:
+        """Return MA's address: an option set by hand, else the panel's, else the default."""
+        if self.options.ma_url != DEFAULT_MA_URL:
+            return self.options.ma_url
+        return self.settings.ma_url or self.options.ma_url
+
+    @property
+    def ma_token(self) -> str | None:
+        """Return MA's long-lived token: the option wins over the panel's."""
+        return self.options.ma_token or self.settings.ma_token
+
+    @property
+    def ma_api_url(self) -> str:
+        """Return the address MA's Alexa provider should call (its `api_url`)."""
+        port = self.bound_ports.get("ma", self.options.ma_api_port)
+        host = self.options.ma_api_host
+        if host is None or host in LOOPBACK_HOSTS or host in ("0.0.0.0", "::"):  # noqa: S104
+            host = "localhost"
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{port}"
+
+    def provider_settings(self) -> ProviderSettings:
+        """Return what MA's Alexa provider should hold to reach this bridge."""
+        options = self.options
+        if options.api_auth_enabled:
+            return ProviderSettings(self.ma_api_url, options.api_username, options.api_password)
+        return ProviderSettings(self.ma_api_url)
+
+    @property
     def locales(self) -> SkillLocales:
         """Return the skill's per-locale data."""
         if self._locales is None:
@@ -180,14 +229,18 @@ class BridgeCore:
             CertificateChains(self.session, roots), lambda: self.skill_id
         )
         self._music_assistant = MusicAssistantClient(
-            self.session, lambda: self.options.ma_url, lambda: self.options.ma_token
+            self.session, lambda: self.ma_url, lambda: self.ma_token
         )
+        self._ma_provider = ProviderFix(self._music_assistant, self.provider_settings)
+        self._ma_link = MusicAssistantLink(self)
+        await self._ma_link.setup()
         self._skill = SkillHandler(
             self.slots,
             self.locales,
             lambda: self.public_url,
             MusicAssistantTransport(self._music_assistant),
             self.create_task,
+            pages=self.screens,
             apl_enabled=lambda: self.options.enable_apl,
         )
         self._panel_strings = await loop.run_in_executor(None, PanelStrings)
@@ -207,6 +260,12 @@ class BridgeCore:
         """Create the data directory (private) and clear half-written files."""
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         remove_stale_temp_files(self.data_dir)
+
+    async def set_music_assistant(self, url: str | None, token: str | None) -> None:
+        """Store MA's address and token from the panel; the next command reconnects."""
+        await self.settings.set_music_assistant(url, token)
+        if self._music_assistant is not None:
+            await self._music_assistant.close()
 
     async def announce(self, ma_api_port: int) -> None:
         """Announce the MA API (Supervisor discovery, mDNS) once the listeners are up."""

@@ -18,7 +18,7 @@ from ..harness import PUBLIC_URL, RunningBridge, stop_bridge
 
 KITCHEN = "amzn1.ask.device.KITCHEN"
 LIVING = "amzn1.ask.device.LIVING"
-STREAM = "http://192.168.1.10:8097/flow/session/kitchen/a.mp3"
+STREAM = "http://192.168.1.10:8097/flow/a.mp3"  # no player in the path: the default slot
 AUDIO = b"ID3\x04fake mp3 frames " * 64
 ART = b"\xff\xd8\xff\xe0fake jpeg"
 SPEECH_KEYS = ("outputSpeech", "reprompt", "card")
@@ -288,7 +288,7 @@ def _request(kind: str, token: str) -> dict[str, Any]:
 async def test_audio_requests_never_speak(
     bridge_factory: BridgeFactory, kind: str, situation: str
 ) -> None:
-    """Answer AudioPlayer and PlaybackController requests without speech, card or reprompt."""
+    """Answer AudioPlayer/PlaybackController requests with no speech, card, reprompt or end."""
     bridge = await bridge_factory(public_url=None if situation == "no-public-url" else PUBLIC_URL)
     token = "unknown-token"
     if situation != "nothing-pushed":
@@ -301,7 +301,10 @@ async def test_audio_requests_never_speak(
             token = stream_of(await ask(bridge, alexa.launch()))["token"]
     answer = await ask(bridge, _request(kind, token))
     assert_silent(answer)
+    assert "shouldEndSession" not in answer["response"], answer
     types = {directive["type"] for directive in answer["response"].get("directives", [])}
+    if situation == "playing" and kind in ("PlayCommandIssued", "PlaybackFailed"):
+        assert types == {"AudioPlayer.Play"}  # the rule is checked on a real Play answer
     full_type = ("AudioPlayer." if kind in AUDIO_PLAYER_EVENTS else "PlaybackController.") + kind
     allowed = ALLOWED_DIRECTIVES.get(full_type)
     if allowed is not None:

@@ -13,8 +13,19 @@ TOKEN = "ma-long-lived-token-for-tests"
 KITCHEN = "Kitchen Echo"
 BEDROOM = "Bedroom Echo"
 ERROR_AUTH_REQUIRED = 20
+ERROR_INVALID_TOKEN = 23
 ERROR_INVALID_COMMAND = 1
 ERROR_PLAYER_UNAVAILABLE = 999
+
+
+class FakeMusicAssistantError(Exception):
+    """An error MA answers with its own code (models errors.py) and details."""
+
+    def __init__(self, code: int, details: str) -> None:
+        """Keep MA's error code and text."""
+        super().__init__(details)
+        self.code = code
+        self.details = details
 
 
 @dataclass
@@ -92,7 +103,7 @@ class FakeMusicAssistant:
                 answer: dict[str, Any] = (
                     {"result": {"authenticated": True, "user": {"username": "bridge"}}}
                     if authenticated
-                    else {"error_code": ERROR_AUTH_REQUIRED, "details": "Invalid or expired token"}
+                    else {"error_code": ERROR_INVALID_TOKEN, "details": "Invalid or expired token"}
                 )
             elif not authenticated:
                 answer = {
@@ -105,6 +116,8 @@ class FakeMusicAssistant:
                     await asyncio.sleep(self.delay)
                 try:
                     answer = {"result": self._answer(command, args)}
+                except FakeMusicAssistantError as err:
+                    answer = {"error_code": err.code, "details": err.details}
                 except LookupError as err:
                     answer = {"error_code": ERROR_PLAYER_UNAVAILABLE, "details": str(err)}
                 except KeyError:

@@ -72,7 +72,7 @@ async def test_wizard_walkthrough(
 
     await page.goto(ingress.url)
     await page.wait_for_selector("ol.checklist")
-    assert await page.locator("ol.checklist li").count() == 5
+    assert await page.locator("ol.checklist li").count() == 6
     assert "Anna Example" in await page.inner_text("header")
     next_step = page.locator("li.step.next")
     assert "Amazon account" in await next_step.inner_text()

@@ -244,4 +244,4 @@ async def test_amazon_and_alexa_secrets_stay_out_of_debug_logs(
     files.pop(FILE_SLOTS)  # the relay and play tokens live there on purpose
     _assert_absent(secrets, {"log": log, "diagnostics": diagnostics} | files)
     _assert_private(data_dir)
-    assert {Path(p).name for p in files} <= {"bridge.json", "skill.json"}
+    assert {Path(p).name for p in files} <= {"bridge.json", "skill.json", "music_assistant.json"}

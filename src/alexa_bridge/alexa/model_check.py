@@ -184,6 +184,14 @@ def check_locale(locale: SkillLocale) -> list[str]:
         for name in SPOKEN_BY_MA
         if name in by_name and not (by_name[name].utterances or by_name[name].samples)
     ]
+    problems += [
+        f"{name}: Music Assistant speaks {by_name[name].utterances[0]!r}, "
+        "which is not one of the intent's samples"
+        for name in SPOKEN_BY_MA
+        if name in by_name
+        and by_name[name].utterances
+        and _normal(by_name[name].utterances[0]) not in {_normal(s) for s in by_name[name].samples}
+    ]
     problems += _check_publishing(locale)
     return [f"{locale.locale}: {problem}" for problem in problems]
 

@@ -1,4 +1,9 @@
-"""Build Alexa response envelopes; AudioPlayer and screen-event answers never carry speech."""
+"""Build Alexa response envelopes; AudioPlayer and screen-event answers never carry speech.
+
+Directive builders leave `shouldEndSession` out: Amazon refuses it (and speech, cards and
+reprompts) in answers to AudioPlayer.* and PlaybackController.* requests; voice answers
+get it through `end_session()`.
+"""
 
 from __future__ import annotations
 
@@ -71,12 +76,22 @@ def play(
         "playBehavior": behavior,
         "audioItem": audio_item,
     }
-    return _envelope({"directives": [directive], "shouldEndSession": True})
+    return _envelope({"directives": [directive]})
 
 
 def stop() -> dict[str, Any]:
     """Stop the stream now playing."""
-    return _envelope({"directives": [{"type": "AudioPlayer.Stop"}], "shouldEndSession": True})
+    return _envelope({"directives": [{"type": "AudioPlayer.Stop"}]})
+
+
+def end_session(answer: dict[str, Any]) -> dict[str, Any]:
+    """Close the session of a voice answer that plays or stops (an open one pauses audio)."""
+    response = answer["response"]
+    directives = response.get("directives", [])
+    plays_or_stops = any(d["type"].startswith("AudioPlayer.") for d in directives)
+    if not plays_or_stops or "shouldEndSession" in response:
+        return answer
+    return {**answer, "response": {**response, "shouldEndSession": True}}
 
 
 def add_directives(answer: dict[str, Any], directives: list[dict[str, Any]]) -> dict[str, Any]:

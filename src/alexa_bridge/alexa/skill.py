@@ -63,8 +63,8 @@ class SkillHandler:
         transport: MusicAssistantTransport,
         spawn: SpawnTask,
         *,
+        pages: ScreenPages,
         apl_enabled: Callable[[], bool] = lambda: False,
-        pages: ScreenPages | None = None,
     ) -> None:
         """Keep the slots, the skill's strings, the public address and the way back to MA."""
         self._slots = slots
@@ -73,21 +73,21 @@ class SkillHandler:
         self._transport = transport
         self._spawn = spawn
         self._apl_enabled = apl_enabled
-        self.pages = pages if pages is not None else ScreenPages()
+        self._pages = pages
 
     async def handle(self, req: AlexaRequest) -> dict[str, Any]:
         """Dispatch by request type; unknown types get an empty answer."""
         kind = req.type
         if kind == "LaunchRequest":
-            return self._start(req)
+            return responses.end_session(self._start(req))
         if kind == "IntentRequest":
-            return await self._intent(req)
+            return responses.end_session(await self._intent(req))
         if kind.startswith("AudioPlayer."):
             return self._audio_event(req)
         if kind.startswith("PlaybackController."):
             return await self._controller(req)
         if kind == APL_USER_EVENT:
-            return await self._user_event(req)
+            return responses.end_session(await self._user_event(req))
         if kind == APL_RUNTIME_ERROR:
             _LOGGER.warning("An Echo screen reported page errors: %s", "; ".join(req.apl_errors))
         elif kind == "System.ExceptionEncountered":
@@ -188,7 +188,7 @@ class SkillHandler:
             return self._say(req, "no_public_address") if spoken else responses.empty()
         token = self._slots.start_play(slot)
         if req.device_id:
-            self.pages.played(req.device_id, slot.relay_token)
+            self._pages.played(req.device_id, slot.relay_token)
         art = self._art_url(slot)
         metadata = responses.Metadata(title=slot.title, subtitle=slot.subtitle, art_url=art)
         _LOGGER.info(
@@ -234,7 +234,7 @@ class SkillHandler:
         if slot is None:
             return answer
         now = self._now_playing(slot)
-        page = self.pages.rendered(req.device_id, slot.key, now.revision, slot.relay_token)
+        page = self._pages.rendered(req.device_id, slot.key, now.revision, slot.relay_token)
         return responses.add_directives(answer, [apl.render(page.token, now)])
 
     def _page_slot(self, req: AlexaRequest) -> PlayerSlot | None:
@@ -242,7 +242,7 @@ class SkillHandler:
         slot = self._slots.by_audio_token(req.player_token)
         if slot is None and req.device_id:
             slot = self._slots.paired_slot(req.device_id)
-            page = self.pages.get(req.device_id)
+            page = self._pages.get(req.device_id)
             if slot is None and page is not None:
                 slot = self._slots.get(page.player)
         return slot
@@ -255,7 +255,7 @@ class SkillHandler:
         page = None
         if slot is not None:
             # Only a page that shows one of our players counts as live for it.
-            page = self.pages.seen(req.device_id, req.apl_token, slot.key, slot.relay_token)
+            page = self._pages.seen(req.device_id, req.apl_token, slot.key, slot.relay_token)
         match req.event_name:
             case apl.EVENT_REFRESH:
                 return self._refresh(req, page, slot) if page and slot else responses.empty()
@@ -273,10 +273,11 @@ class SkillHandler:
 
     def _refresh(self, req: AlexaRequest, page: ScreenPage, slot: PlayerSlot) -> dict[str, Any]:
         """Deliver what a page owes: a new stream, MA's pause/resume, new metadata (limited)."""
-        command = self.pages.take_command(page)
+        command = self._pages.take_command(page)
         answer = responses.empty()
-        if slot.relay_token != page.relay_token:
+        if slot.relay_token != page.relay_token and slot.page_handoff:
             # MA pushed a new stream and skipped its spoken trigger because the page is live.
+            # Without canSkipSpeech MA speaks instead, and that request plays the stream.
             if req.device_id and self._slots.paired_slot(req.device_id) is slot:
                 self._slots.slot_for_device(req.device_id)
             answer = self._play(req, slot, 0, spoken=False)
@@ -286,8 +287,8 @@ class SkillHandler:
             answer = self._play(req, slot, slot.offset_ms, spoken=False)
         now = self._now_playing(slot)
         shown = req.arguments[1] if len(req.arguments) > 1 else page.shown
-        if shown != now.revision and self.pages.may_update(page):
-            self.pages.updated(page, now.revision)
+        if shown != now.revision and self._pages.may_update(page):
+            self._pages.updated(page, now.revision)
             answer = responses.add_directives(answer, [apl.update(page.token, now)])
         return answer
 

@@ -13,7 +13,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from ..const import TIMESTAMP_TOLERANCE
+from ..const import SKILL_EVENT_TIMESTAMP_TOLERANCE, TIMESTAMP_TOLERANCE
 from ..exceptions import VerificationError
 from .certificates import CertificateChains, normalize_cert_url
 from .envelope import AlexaRequest, parse_envelope
@@ -22,6 +22,14 @@ _LOGGER = logging.getLogger(__name__)
 
 HEADER_CERT_URL = "SignatureCertChainUrl"
 HEADER_SIGNATURE = "Signature-256"
+SKILL_EVENT_PREFIX = "AlexaSkillEvent."
+
+
+def timestamp_tolerance(request_type: str) -> float:
+    """Return how old a request may be: Amazon retries skill events for up to an hour."""
+    if request_type.startswith(SKILL_EVENT_PREFIX):
+        return SKILL_EVENT_TIMESTAMP_TOLERANCE
+    return TIMESTAMP_TOLERANCE
 
 
 class SkillRequestVerifier:
@@ -60,7 +68,7 @@ class SkillRequestVerifier:
         except (ValueError, RecursionError):
             raise VerificationError("body is not valid JSON") from None
         age = abs((self._clock() - request.timestamp).total_seconds())
-        if age > TIMESTAMP_TOLERANCE:
+        if age > timestamp_tolerance(request.type):
             raise VerificationError(f"request timestamp is {age:.0f} s away from now")
         if request.application_id != expected_skill:
             raise VerificationError("request is for another skill id")

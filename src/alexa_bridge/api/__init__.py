@@ -21,6 +21,7 @@ from .alexa import APISkill
 from .health import APIHealth
 from .integration import APIStatus
 from .ma import APIMusicAssistant
+from .ma_connection import APIMaConnection
 from .oauth import APIOAuth
 from .panel import APIPanel
 from .relay import APIRelay
@@ -43,6 +44,8 @@ def _register_music_assistant(app: web.Application, core: BridgeCore) -> None:
             web.get("/ma/latest-url", api.latest_url),
             web.post("/ma/control", api.control),
             web.get("/alexa/intents", api.intents),
+            # Last: only paths no route above matched, such as //ma/push-url.
+            web.route("*", "/{extra:/.*}", api.merged_slashes),
         ]
     )
 
@@ -105,6 +108,8 @@ def _register_panel(app: web.Application, core: BridgeCore) -> None:
             web.get("/static/{name}", api.static),
         ]
     )
+    ma_connection = APIMaConnection(core)
+    app.add_routes([web.post("/music-assistant", ma_connection.action)])
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader(PACKAGE, "templates"),

@@ -26,7 +26,10 @@ from ..models.status import (
     AmazonStatus,
     EchoStatus,
     HomeAssistantStatus,
+    MusicAssistantStatus,
     PairingStatus,
+    PlayerPushStatus,
+    ProviderCheckStatus,
     PublicCheckStatus,
     PublicStatus,
     RepairsStatus,
@@ -165,6 +168,36 @@ def _home_assistant(link: HomeAssistantLink) -> HomeAssistantStatus:
     )
 
 
+def _music_assistant(core: BridgeCore) -> MusicAssistantStatus:
+    """Describe how Music Assistant reaches the bridge."""
+    link = core.ma_link
+    check = core.ma_provider.last
+    return MusicAssistantStatus(
+        state=link.state.value,
+        generation=link.generation.value if link.generation else None,
+        provider_loaded_at=iso(link.intents_at),
+        api_url=core.ma_api_url,
+        needs_api_url=link.needs_api_url,
+        provider_check=None
+        if check is None
+        else ProviderCheckStatus(
+            outcome=check.outcome.value,
+            api_url=check.api_url,
+            server_version=check.server_version,
+            checked_at=iso(check.checked_at) or "",
+        ),
+        players=[
+            PlayerPushStatus(
+                player_id=push.player_id or "",
+                last_push=iso(push.at) or "",
+                new_stream=push.new_stream,
+                title=push.title,
+            )
+            for push in link.pushes()
+        ],
+    )
+
+
 async def build_status(core: BridgeCore) -> StatusDocument:
     """Collect the status from live state; only the Echo list may ask Amazon (cached)."""
     account = core.amazon.state
@@ -211,6 +244,7 @@ async def build_status(core: BridgeCore) -> StatusDocument:
             public_address_unreachable=public.check is not None and not public.check.ok,
         ),
         home_assistant=None if link is None else _home_assistant(link),
+        music_assistant=_music_assistant(core),
     )
 
 

@@ -1,8 +1,15 @@
-"""The Music Assistant API: the calls MA's unchanged `alexa` provider makes."""
+"""The Music Assistant API: the calls MA's unchanged `alexa` provider makes.
+
+Every provider version from June 2025 to the newest (G1-G6, see
+`music_assistant/generations.py`) is answered: pushes with or without metadata,
+`playerId` and `canSkipSpeech`; `streamUrl: null` metadata refreshes (200, no-op);
+`//ma/push-url` from an api_url ending in "/"; `GET /alexa/intents` on provider load.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from aiohttp import web
@@ -11,7 +18,6 @@ from ..config.validate import SCHEMA_CONTROL, SCHEMA_PUSH
 from ..core import BridgeCore
 from ..exceptions import APINotFound
 from ..models.slot import PlayerSlot
-from ..panel.activity import ActivityKind
 from ..playback.screens import PageCommand
 from ..playback.slots import DEFAULT_SLOT
 from .utils import read_json
@@ -41,29 +47,22 @@ class APIMusicAssistant:
         self.core = core
 
     async def push_url(self, request: web.Request) -> web.Response:
-        """Store a stream (or new metadata) for a player."""
+        """Store a stream (or new metadata) for the player it belongs to."""
         body = await read_json(request, SCHEMA_PUSH)
-        result = self.core.slots.push(body.get("playerId"), body)
-        self.core.activity.record(
-            ActivityKind.PUSH,
-            "new stream" if result.new_stream else "metadata",
-            "ok",
-            device=result.slot.key or None,
+        answer = await self.core.ma_link.push(body)
+        return web.json_response(answer.to_json())
+
+    async def merged_slashes(self, request: web.Request) -> web.StreamResponse:
+        """Serve `//ma/push-url` like `/ma/push-url`: MA joins an api_url ending in "/" so."""
+        merged = re.sub("/{2,}", "/", request.path)
+        if merged == request.path:
+            raise APINotFound("no such route")
+        match = await request.app.router.resolve(
+            request.clone(rel_url=request.rel_url.with_path(merged))
         )
-        _LOGGER.info(
-            "Music Assistant pushed %s for player %r",
-            "a new stream" if result.new_stream else "metadata",
-            result.slot.key or "(default)",
-        )
-        return web.json_response(
-            {
-                "status": "ok",
-                "playerId": result.slot.key or None,
-                "newStream": result.new_stream,
-                # True only while this player's Echo shows the page: MA then skips speaking.
-                "pageLive": self.core.skill.pages.live_page(result.slot.key) is not None,
-            }
-        )
+        if match.http_exception is not None:
+            raise match.http_exception
+        return await match.handler(request)
 
     async def latest_url(self, request: web.Request) -> web.Response:
         """Return the last push, for one player with ?playerId=."""
@@ -78,7 +77,7 @@ class APIMusicAssistant:
         body = await read_json(request, SCHEMA_CONTROL)
         player = body.get("playerId") or DEFAULT_SLOT
         command = PageCommand(body["command"])
-        live = self.core.skill.pages.queue(player, command)
+        live = self.core.screens.queue(player, command)
         _LOGGER.info(
             "Music Assistant asked to %s player %r: %s",
             command,
@@ -89,6 +88,7 @@ class APIMusicAssistant:
 
     async def intents(self, request: web.Request) -> web.Response:
         """Return the skill's phrases in the configured (or asked) locale."""
+        await self.core.ma_link.intents_asked()
         locale = request.query.get("locale")
         entry = self.core.locales.get(locale) if locale else self.core.locales.default
         return web.json_response(entry.intents_for_music_assistant())

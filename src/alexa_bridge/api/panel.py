@@ -21,6 +21,7 @@ from ..core import BridgeCore
 from ..exceptions import APIError, APIForbidden, APINotFound
 from ..panel.activity import ActivityEntry
 from ..panel.diagnostics import build_diagnostics
+from ..panel.ma_connection import ma_connection_view
 from ..panel.public_address import check_public_address
 from ..panel.strings import Translator
 from ..panel.wizard import checklist
@@ -123,6 +124,7 @@ class APIPanel:
             skill_id=self.core.skill_id,
             skill_from_option=self.core.options.skill_id is not None,
             home_assistant=self._home_assistant_offer(),
+            ma=ma_connection_view(self.core),
             **self.provisioning.context(request.headers.get("Accept-Language")),
             **extra,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hmac
 import ipaddress
 from typing import Any
@@ -42,6 +43,15 @@ def decode_basic_auth(header: str) -> tuple[bytes, bytes] | None:
     return (user, password) if sep else None
 
 
+def _matches(sent: bytes, expected: str) -> bool:
+    """Compare in constant time with the UTF-8 and the Latin-1 form (MA's aiohttp sends Latin-1)."""
+    forms = [expected.encode()]
+    with contextlib.suppress(UnicodeEncodeError):  # else only the UTF-8 form can match
+        forms.append(expected.encode("latin-1"))
+    results = [hmac.compare_digest(sent, form) for form in forms]
+    return any(results)
+
+
 @web.middleware
 async def basic_auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Require the configured Basic credentials on the Music Assistant API."""
@@ -51,8 +61,8 @@ async def basic_auth_middleware(request: web.Request, handler: Handler) -> web.S
     credentials = decode_basic_auth(request.headers.get(hdrs.AUTHORIZATION, ""))
     if credentials is None:
         raise APIUnauthorized("Basic credentials are required")
-    user_ok = hmac.compare_digest(credentials[0], str(options.api_username).encode())
-    pass_ok = hmac.compare_digest(credentials[1], str(options.api_password).encode())
+    user_ok = _matches(credentials[0], str(options.api_username))
+    pass_ok = _matches(credentials[1], str(options.api_password))
     if not (user_ok and pass_ok):
         raise APIUnauthorized("wrong username or password")
     return await handler(request)

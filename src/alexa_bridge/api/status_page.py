@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from ..amazon import AccountStatus
 from ..const import SKILL_PATH
+from ..music_assistant.generations import DESCRIPTION
+from ..music_assistant.link import LinkState
 from ..panel.activity import ActivityKind
 from ..panel.wizard import StepState
 from ..smapi.const import BuildStatus, DeveloperStatus
@@ -62,7 +64,7 @@ def status_rows(core: BridgeCore, t: Translator) -> list[StatusRow]:
         public = StatusRow(
             t("status.public"), StepState.WARN, t("public.warn", reason=check.reason)
         )
-    rows = [amazon, public, _developer_row(core, t), *_skill_rows(core, t)]
+    rows = [amazon, public, _developer_row(core, t), *_skill_rows(core, t), _ma_row(core, t)]
     for label, kind in (
         ("status.last_request", ActivityKind.SKILL),
         ("status.last_push", ActivityKind.PUSH),
@@ -76,6 +78,22 @@ def status_rows(core: BridgeCore, t: Translator) -> list[StatusRow]:
             )
         )
     return rows
+
+
+def _ma_row(core: BridgeCore, t: Translator) -> StatusRow:
+    """Say whether Music Assistant's Alexa provider reaches the bridge, and which one it is."""
+    link = core.ma_link
+    label = t("status.music_assistant")
+    generation = f" ({DESCRIPTION[link.generation]})" if link.generation else ""
+    match link.state:
+        case LinkState.CONNECTED:
+            return StatusRow(label, StepState.DONE, t("ma.state.connected") + generation)
+        case LinkState.OLD_PROVIDER:
+            return StatusRow(label, StepState.WARN, t("ma.state.old_provider") + generation)
+        case LinkState.NOT_REACHED:
+            return StatusRow(
+                label, StepState.TODO, t("ma.state.not_reached", api_url=core.ma_api_url)
+            )
 
 
 def _developer_row(core: BridgeCore, t: Translator) -> StatusRow:

@@ -74,7 +74,8 @@ async def read_json(request: web.Request, schema: vol.Schema) -> dict[str, Any]:
     """Read a JSON object body and validate it; errors become a 400 naming the field."""
     body = await request.read()
     try:
-        data = json.loads(body) if body else None
+        # JSON on the wire is UTF-8 (RFC 8259); json.loads would also guess UTF-16/32.
+        data = json.loads(body.decode("utf-8")) if body else None
     except (ValueError, RecursionError):
         raise APIError("request body is not valid JSON") from None
     if not isinstance(data, dict):

@@ -43,3 +43,7 @@ class MusicAssistantTimeoutError(MusicAssistantError, TimeoutError):
 
 class MusicAssistantAuthError(MusicAssistantError):
     """Music Assistant needs a valid long-lived token (server schema 28 and newer)."""
+
+
+class MusicAssistantPermissionError(MusicAssistantError):
+    """The token's user may not run the command (MA's admin-only settings)."""

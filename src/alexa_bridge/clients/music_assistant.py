@@ -14,6 +14,7 @@ from .exceptions import (
     MusicAssistantAuthError,
     MusicAssistantConnectionError,
     MusicAssistantError,
+    MusicAssistantPermissionError,
     MusicAssistantTimeoutError,
 )
 
@@ -25,8 +26,10 @@ _LOGGER = logging.getLogger(__name__)
 WS_PATH = "/ws"
 CONNECT_TIMEOUT = 3.0
 COMMAND_TIMEOUT = 4.0
-# Error codes of Music Assistant's API that mean "sign in first" or "wrong token".
-AUTH_ERROR_CODES = frozenset({20, 21, 401})
+# Error codes of Music Assistant's API that mean "sign in first" or "wrong token"
+# (AuthenticationRequired, AuthenticationFailed, InvalidToken), and "not allowed".
+AUTH_ERROR_CODES = frozenset({20, 21, 23, 401})
+PERMISSION_ERROR_CODE = 22
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +60,6 @@ class MusicAssistantClient:
         self._ids = itertools.count(1)
         self._connect_lock = asyncio.Lock()
         self.server_info: ServerInfo | None = None
-
-    @property
-    def connected(self) -> bool:
-        """Return whether the websocket is open."""
-        return self._ws is not None and not self._ws.closed
 
     async def close(self) -> None:
         """Close the websocket and fail every pending command."""
@@ -157,9 +155,11 @@ class MusicAssistantClient:
         if "error_code" in data:
             code = data.get("error_code")
             details = str(data.get("details") or "error")
-            error_type = (
-                MusicAssistantAuthError if code in AUTH_ERROR_CODES else MusicAssistantError
-            )
+            error_type: type[MusicAssistantError] = MusicAssistantError
+            if code in AUTH_ERROR_CODES:
+                error_type = MusicAssistantAuthError
+            elif code == PERMISSION_ERROR_CODE:
+                error_type = MusicAssistantPermissionError
             future.set_exception(error_type(f"Music Assistant: {details}"))
         else:
             future.set_result(data.get("result"))

@@ -96,7 +96,8 @@ NULLABLE_STR = vol.Any(None, str)
 # POST /ma/push-url: every Music Assistant version's shape (extra keys dropped).
 SCHEMA_PUSH = vol.Schema(
     {
-        vol.Required("streamUrl", msg="streamUrl is required"): http_url,
+        # null or missing: a metadata refresh before anything played (answered, not stored).
+        vol.Optional("streamUrl"): vol.Any(None, http_url, msg="streamUrl must be an http(s) URL"),
         vol.Optional("title"): NULLABLE_STR,
         vol.Optional("artist"): NULLABLE_STR,
         vol.Optional("album"): NULLABLE_STR,

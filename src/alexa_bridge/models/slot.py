@@ -8,12 +8,19 @@ from typing import Any
 
 import voluptuous as vol
 
-from ..const import RELAY_TOKEN_BYTES, PlayerActivity
+from ..const import MAX_METADATA_CHARS, RELAY_TOKEN_BYTES, PlayerActivity
 
 
 def new_token() -> str:
     """Return an unguessable URL-safe token with 128 bits of randomness."""
     return secrets.token_urlsafe(RELAY_TOKEN_BYTES)
+
+
+def capped(text: str | None) -> str | None:
+    """Shorten pushed metadata so no answer to Alexa can outgrow its size limit."""
+    if text is None or len(text) <= MAX_METADATA_CHARS:
+        return text
+    return text[: MAX_METADATA_CHARS - 1] + "\u2026"
 
 
 @dataclass(slots=True)
@@ -35,6 +42,7 @@ class PlayerSlot:
     updated_at: float = 0.0
     answered_by: str | None = None
     play_failures: int = 0
+    page_handoff: bool = False
 
     @property
     def subtitle(self) -> str | None:
@@ -77,6 +85,7 @@ SCHEMA_SLOT = vol.Schema(
         vol.Optional("updated_at", default=0.0): vol.Coerce(float),
         vol.Optional("answered_by"): _OPT_STR,
         vol.Optional("play_failures", default=0): int,
+        vol.Optional("page_handoff", default=False): bool,
     },
     extra=vol.REMOVE_EXTRA,
 )

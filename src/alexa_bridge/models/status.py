@@ -115,6 +115,45 @@ class HomeAssistantStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class PlayerPushStatus:
+    """The last push Music Assistant made for one player."""
+
+    player_id: str
+    last_push: str
+    new_stream: bool
+    title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderCheckStatus:
+    """The last check (or fix) of MA's Alexa provider settings through MA's API."""
+
+    outcome: str
+    api_url: str | None
+    server_version: str | None
+    checked_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class MusicAssistantStatus:
+    """Whether MA's Alexa provider reaches the bridge, and which generation it is.
+
+    `state`: not_reached (no call yet), old_provider (pushes, never /alexa/intents),
+    connected (the provider loaded against this bridge). `generation`: G1-G2, G3, G4-G5
+    or G6, from the shape of MA's calls. `api_url` is what the provider's API URL must be;
+    `needs_api_url` says the user has to set it (MA before 2026-02 defaults to port 3000).
+    """
+
+    state: str
+    generation: str | None
+    provider_loaded_at: str | None
+    api_url: str
+    needs_api_url: bool
+    provider_check: ProviderCheckStatus | None
+    players: list[PlayerPushStatus]
+
+
+@dataclass(frozen=True, slots=True)
 class StatusDocument:
     """Everything GET /api/status answers."""
 
@@ -131,6 +170,7 @@ class StatusDocument:
     pairings: list[PairingStatus]
     repairs: RepairsStatus
     home_assistant: HomeAssistantStatus | None
+    music_assistant: MusicAssistantStatus
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready document."""

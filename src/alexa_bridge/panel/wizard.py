@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from ..amazon import AccountStatus
+from ..music_assistant.link import LinkState
 from ..playback.test_play import TestStage
 from ..smapi.const import DeveloperStatus, RunState
 
@@ -33,6 +34,7 @@ class StepId(StrEnum):
     PUBLIC = "public"
     SKILL = "skill"
     TEST = "test"
+    MUSIC_ASSISTANT = "music_assistant"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,14 @@ def _test(core: BridgeCore) -> StepState:
     return StepState.TODO
 
 
+def _music_assistant(core: BridgeCore) -> StepState:
+    """Rate the MA step: done once MA's provider called, an error after a failed check."""
+    if core.ma_link.state is not LinkState.NOT_REACHED:
+        return StepState.DONE
+    check = core.ma_provider.last
+    return StepState.ERROR if check is not None and not check.ok else StepState.TODO
+
+
 def checklist(core: BridgeCore, public_check: PublicCheck | None) -> Checklist:
     """Rate every step and pick the first one that needs the user."""
     steps = (
@@ -120,6 +130,7 @@ def checklist(core: BridgeCore, public_check: PublicCheck | None) -> Checklist:
         Step(StepId.PUBLIC, _public(core, public_check)),
         Step(StepId.SKILL, _skill(core)),
         Step(StepId.TEST, _test(core)),
+        Step(StepId.MUSIC_ASSISTANT, _music_assistant(core)),
     )
     pending = (StepState.TODO, StepState.ERROR, StepState.WARN)
     upcoming = next((step.id for step in steps if step.state in pending), None)

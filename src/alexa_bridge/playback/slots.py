@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..const import FILE_SLOTS, PAIRING_WINDOW, SAVE_DELAY, PlayerActivity
 from ..exceptions import StorageError
-from ..models.slot import SCHEMA_SLOTS_FILE, PlayerSlot, new_token
+from ..models.slot import SCHEMA_SLOTS_FILE, PlayerSlot, capped, new_token
 from ..state.json_store import JsonStore
+from .stream_urls import player_of_stream
 
 if TYPE_CHECKING:
     from ..core import BridgeCore
@@ -73,9 +74,22 @@ class SlotRegistry:
         """Return the slot whose stream was pushed most recently."""
         return max(self._slots.values(), key=lambda slot: slot.pushed_at, default=None)
 
-    def push(self, player_id: str | None, payload: dict[str, Any]) -> PushResult:
-        """Store a push; the same stream URL only refreshes the metadata."""
-        key = player_id or DEFAULT_SLOT
+    def route(self, player_id: str | None, stream_url: str) -> str:
+        """Return the slot a push belongs to, following how each MA version calls.
+
+        `playerId` wins (newest MA). Without it, a stream some slot already holds is that
+        slot's metadata update (the newest MA re-posts it without `playerId`); otherwise the
+        player id in MA's stream URL names the slot (older MA never sends `playerId`).
+        """
+        if player_id:
+            return player_id
+        holders = [slot for slot in self._slots.values() if slot.stream_url == stream_url]
+        if holders:
+            return max(holders, key=lambda slot: slot.pushed_at).key
+        return player_of_stream(stream_url) or DEFAULT_SLOT
+
+    def push(self, key: str, payload: dict[str, Any], *, page_handoff: bool = False) -> PushResult:
+        """Store a push in a routed slot; the same stream URL only refreshes the metadata."""
         now = self._clock()
         slot = self._slots.get(key)
         new_stream = slot is None or slot.stream_url != payload["streamUrl"]
@@ -91,11 +105,12 @@ class SlotRegistry:
             slot.offset_ms = 0
             slot.play_failures = 0
             slot.activity = PlayerActivity.IDLE
+            slot.page_handoff = page_handoff
             # Late events about the previous stream must not land on the new one.
             slot.audio_token = None
-        slot.title = payload.get("title")
-        slot.artist = payload.get("artist")
-        slot.album = payload.get("album")
+        slot.title = capped(payload.get("title"))
+        slot.artist = capped(payload.get("artist"))
+        slot.album = capped(payload.get("album"))
         image_url = payload.get("imageUrl")
         if image_url != slot.image_url:
             slot.image_token = new_token() if image_url else None

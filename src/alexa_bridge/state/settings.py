@@ -1,4 +1,4 @@
-"""The bridge's own remembered facts: its instance id and the provisioned skill id."""
+"""The bridge's own remembered facts: instance id, skill id, what the panel was given."""
 
 from __future__ import annotations
 
@@ -7,19 +7,23 @@ import secrets
 
 import voluptuous as vol
 
-from ..config.validate import public_url, skill_id
+from ..config.validate import http_url, public_url, skill_id
 from ..const import FILE_BRIDGE
 from .json_store import JsonStore
 
 ATTR_INSTANCE = "instance_id"
 ATTR_SKILL_ID = "skill_id"
 ATTR_PUBLIC_URL = "public_url"
+ATTR_MA_URL = "ma_url"
+ATTR_MA_TOKEN = "ma_token"  # noqa: S105 - a key name, not a secret
 
 SCHEMA_BRIDGE_FILE = vol.Schema(
     {
         vol.Optional(ATTR_INSTANCE): vol.All(str, vol.Length(min=16, max=64)),
         vol.Optional(ATTR_SKILL_ID): vol.Any(None, skill_id),
         vol.Optional(ATTR_PUBLIC_URL): vol.Any(None, public_url),
+        vol.Optional(ATTR_MA_URL): vol.Any(None, http_url),
+        vol.Optional(ATTR_MA_TOKEN): vol.Any(None, vol.All(str, vol.Length(min=1, max=4096))),
     },
     extra=vol.REMOVE_EXTRA,
 )
@@ -64,4 +68,22 @@ class BridgeSettings(JsonStore):
     async def set_public_url(self, value: str | None) -> None:
         """Store (or forget) the public address entered in the panel."""
         self.data[ATTR_PUBLIC_URL] = value
+        await self.save()
+
+    @property
+    def ma_url(self) -> str | None:
+        """Return Music Assistant's address entered in the panel, if any."""
+        value = self.data.get(ATTR_MA_URL)
+        return str(value) if value else None
+
+    @property
+    def ma_token(self) -> str | None:
+        """Return the Music Assistant token entered in the panel, if any."""
+        value = self.data.get(ATTR_MA_TOKEN)
+        return str(value) if value else None
+
+    async def set_music_assistant(self, url: str | None, token: str | None) -> None:
+        """Store (or forget) Music Assistant's address and long-lived token."""
+        self.data[ATTR_MA_URL] = url
+        self.data[ATTR_MA_TOKEN] = token
         await self.save()

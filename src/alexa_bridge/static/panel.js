@@ -140,4 +140,27 @@
   // Status: refresh while open.
   const status = document.querySelector("table[data-refresh]");
   if (status) setTimeout(() => window.location.reload(), Number(status.dataset.refresh) * 1000);
+
+  // Copy buttons next to values to enter elsewhere (Music Assistant's provider settings).
+  document.querySelectorAll("button.copy[data-copy]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const source = document.getElementById(button.dataset.copy);
+      if (!source) return;
+      const text = source.textContent.trim();
+      const done = () => { button.dataset.copied = "true"; };
+      const fallback = () => {
+        const range = document.createRange();
+        range.selectNodeContents(source);
+        const selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        if (document.execCommand("copy")) done();
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, fallback);
+      } else {
+        fallback();
+      }
+    });
+  });
 })();
