@@ -130,6 +130,12 @@ fi
 mkdir -p "$WORK/standin"
 cat >"$WORK/standin/init" <<'EOF'
 #!/bin/sh
+# Like s6-overlay: the container's exit code is what the finish script leaves in
+# /run/s6-linux-init-container-results/exitcode (0 unless it writes one), and a
+# service ended by a signal gets 256 and the signal's number.
+results=/run/s6-linux-init-container-results
+mkdir -p "$results"
+echo 0 >"$results/exitcode"
 svc=$(ls /etc/s6-overlay/s6-rc.d/user/contents.d)
 dir=/etc/s6-overlay/s6-rc.d/$svc
 "$dir/run" &
@@ -140,15 +146,18 @@ while kill -0 "$child" 2>/dev/null; do
   wait "$child"
   code=$?
 done
-if [ -x "$dir/finish" ]; then "$dir/finish" "$code" 0; fi
-exit "$code"
+if [ "$code" -gt 128 ]; then set -- 256 $((code - 128)); else set -- "$code" 0; fi
+if [ -x "$dir/finish" ]; then "$dir/finish" "$@"; fi
+exit "$(cat "$results/exitcode")"
 EOF
 printf '#!/bin/sh\nexec "$@"\n' >"$WORK/standin/with-contenv"
+printf '#!/bin/sh\nexit 0\n' >"$WORK/standin/halt"
 cat >"$WORK/standin/Dockerfile" <<EOF
 FROM $BASE_IMAGE
 COPY init /init
 COPY with-contenv /command/with-contenv
-RUN chmod 0755 /init /command/with-contenv
+COPY halt /run/s6/basedir/bin/halt
+RUN chmod 0755 /init /command/with-contenv /run/s6/basedir/bin/halt
 ENTRYPOINT ["/init"]
 EOF
 "${DOCKER[@]}" build -q -t "$STANDIN_IMAGE" "$WORK/standin" >/dev/null ||
@@ -162,8 +171,12 @@ build_start=$(date +%s)
 build_seconds=$(($(date +%s) - build_start))
 image_bytes=$("${DOCKER[@]}" image inspect -f '{{.Size}}' "$IMAGE")
 
+# The ingress port the fake Supervisor hands out (config.yaml has ingress_port: 0): a free one
+# from the Supervisor's range, not the old fixed 8099, so the checks below show the bridge
+# asked the Supervisor for it.
+INGRESS_PORT=$("$PYTHON" -c 'from tests.fakes.supervisor import free_port; print(free_port())')
 say "starting the fake Supervisor at $SUPERVISOR_IP (a network namespace, as on Home Assistant OS)"
-for port in 5000 5001 8099; do
+for port in 5000 5001 8099 "$INGRESS_PORT"; do
   if "$PYTHON" - "$port" <<'EOF'; then fail "port $port is taken on this host"; fi
 import socket, sys
 with socket.socket() as s:
@@ -178,7 +191,8 @@ ip netns exec "$NETNS" ip addr add "$SUPERVISOR_IP/23" dev ab-sv
 ip netns exec "$NETNS" ip link set ab-sv up
 ip netns exec "$NETNS" ip link set lo up
 ip netns exec "$NETNS" "$PYTHON" -m tests.fakes.supervisor --host "$SUPERVISOR_IP" \
-  --port "$SUPERVISOR_PORT" --record "$WORK/discovery.jsonl" >"$WORK/fake.log" 2>&1 &
+  --port "$SUPERVISOR_PORT" --record "$WORK/discovery.jsonl" --ingress-port "$INGRESS_PORT" \
+  >"$WORK/fake.log" 2>&1 &
 FAKE_PID=$!
 for _ in $(seq 1 50); do grep -q '^port ' "$WORK/fake.log" && break; sleep 0.1; done
 grep -q '^port ' "$WORK/fake.log" || fail "the fake Supervisor did not start: $(cat "$WORK/fake.log")"
@@ -210,12 +224,22 @@ healthy_ms=$(($(now_ms) - run_start))
 [ "$("${DOCKER[@]}" inspect -f '{{.State.Health.Status}}' "$CONTAINER")" = healthy ] ||
   fail "Docker's HEALTHCHECK never reported healthy"
 
-say "checking /health, the panel, discovery and /data"
+say "checking /health, the panel on the Supervisor's ingress port, discovery, /data, bytecode"
 ma_health=$(curl -fsS http://127.0.0.1:5000/health) || fail "no /health on the MA API port"
 public_health=$(curl -fsS http://127.0.0.1:5001/health) || fail "no /health on the public port"
-panel=$(ip netns exec "$NETNS" curl -fsS "http://$HOST_IP:8099/") ||
-  fail "the panel did not answer the Supervisor's address on the ingress port"
-panel_other=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8099/)
+panel=$(ip netns exec "$NETNS" curl -fsS "http://$HOST_IP:$INGRESS_PORT/") ||
+  fail "the panel did not answer the Supervisor's address on ingress port $INGRESS_PORT"
+panel_other=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$INGRESS_PORT/")
+if curl -s -o /dev/null "http://127.0.0.1:8099/"; then
+  fail "something answers on 8099: the panel must use the ingress port the Supervisor gave"
+fi
+# Every module of the package was compiled at build (PYTHONDONTWRITEBYTECODE forbids it later).
+uncompiled=$("${DOCKER[@]}" exec "$CONTAINER" /opt/alexa-bridge/bin/python -c '
+import importlib.util, pathlib, alexa_bridge
+root = pathlib.Path(alexa_bridge.__file__).parent
+print(sum(not pathlib.Path(importlib.util.cache_from_source(str(p))).is_file()
+          for p in root.rglob("*.py")))') || fail "cannot look for the bytecode in the image"
+[ "$uncompiled" = 0 ] || fail "$uncompiled modules of the package have no bytecode in the image"
 "$PYTHON" - "$ma_health" "$public_health" "$version" "$panel" "$panel_other" \
   "$WORK/discovery.jsonl" "$WORK/data" <<'EOF' || fail "a check failed (see above)"
 import json, os, stat, sys
@@ -230,13 +254,19 @@ lines = [json.loads(line) for line in open(record)]
 assert lines, "no discovery message reached the fake Supervisor"
 message = lines[-1]
 assert message["service"] == "alexa_bridge", message
-expected = {"host": "127.0.0.1", "port": 5000, "version": version, "skill_provisioned": False}
+expected = {
+    "instance_id": ma["instance"],
+    "host": "127.0.0.1",
+    "port": 5000,
+    "version": version,
+    "skill_provisioned": False,
+}
 assert message["config"] == expected, message
 bridge = os.path.join(data, "bridge.json")
 assert json.load(open(bridge))["instance_id"] == ma["instance"], "bridge.json has another id"
 assert stat.S_IMODE(os.stat(bridge).st_mode) == 0o600, oct(os.stat(bridge).st_mode)
-print("checks passed: /health on 5000 and 5001, panel via ingress (403 to others), "
-      f"discovery {message['uuid']}, state in /data")
+print("checks passed: /health on 5000 and 5001, panel on the Supervisor's ingress port "
+      f"(403 to others), discovery {message['uuid']}, state in /data, bytecode compiled")
 EOF
 
 say "stopping with SIGTERM"
@@ -249,6 +279,21 @@ exit_code=$("${DOCKER[@]}" inspect -f '{{.State.ExitCode}}' "$CONTAINER")
 "${DOCKER[@]}" logs "$CONTAINER" 2>&1 | grep -q "Alexa Bridge stopped" ||
   fail "the log does not show a clean stop"
 
+say "starting with a bad option: the container must stop with the bridge's own exit code"
+"${DOCKER[@]}" rm "$CONTAINER" >/dev/null
+bad=$WORK/data-bad
+mkdir -m 0700 "$bad"
+"$PYTHON" -c 'import json, sys; o = json.load(open(sys.argv[1])); o["locale"] = "xx-XX"; print(json.dumps(o))' \
+  "$WORK/data/options.json" >"$bad/options.json"
+"${DOCKER[@]}" run -d --name "$CONTAINER" --network host -v "$bad:/data" \
+  -e "SUPERVISOR_TOKEN=$TOKEN" -e "SUPERVISOR_API=http://$SUPERVISOR_IP:$SUPERVISOR_PORT" \
+  "$IMAGE" >/dev/null
+bad_code=$(timeout 60 "${DOCKER[@]}" wait "$CONTAINER") || fail "the container did not stop"
+[ "$bad_code" = 2 ] ||
+  fail "a bad option gave exit code $bad_code, not the bridge's 2 (the finish script lost it)"
+"${DOCKER[@]}" logs "$CONTAINER" 2>&1 | grep -q "Invalid option 'locale'" ||
+  fail "the log does not say which option is wrong"
+
 cleanup
 trap - EXIT
 if [ -e "$WORK" ] || ip netns list | grep -q "^$NETNS\b"; then
@@ -258,4 +303,4 @@ fi
 echo "container smoke test passed in $(($(date +%s) - STARTED)) s:" \
   "image $((image_bytes / 1000000)) MB (built in $build_seconds s)," \
   "/health answered $(seconds "$answer_ms") s and Docker-healthy $(seconds "$healthy_ms") s" \
-  "after docker run, exit 0 on SIGTERM in $(seconds "$stop_ms") s"
+  "after docker run, exit 0 on SIGTERM in $(seconds "$stop_ms") s, exit $bad_code on a bad option"

@@ -17,14 +17,7 @@ import pytest
 import yaml
 
 from alexa_bridge.config.options import SCHEMA_OPTIONS, validate_options
-from alexa_bridge.const import (
-    DEFAULT_PANEL_PORT,
-    DISCOVERY_SERVICE,
-    OPT_PANEL_PORT,
-    SKILL_LOCALES,
-    VERSION,
-    LogLevel,
-)
+from alexa_bridge.const import DISCOVERY_SERVICE, OPT_PANEL_PORT, SKILL_LOCALES, VERSION, LogLevel
 from alexa_bridge.healthcheck import probe
 
 from .conftest import BridgeFactory
@@ -37,7 +30,12 @@ SCHEMA_FILES = (
     ROOT.parent / "shared" / "schemas" / "addon-config.schema.json",
 )
 SERVICE = ROOT / "rootfs" / "etc" / "s6-overlay" / "s6-rc.d" / "alexa-bridge"
-SHELL_SCRIPTS = [SERVICE / "run", SERVICE / "finish", ROOT / "scripts" / "container-smoke-test.sh"]
+SHELL_SCRIPTS = [
+    SERVICE / "run",
+    SERVICE / "finish",
+    ROOT / "scripts" / "container-smoke-test.sh",
+    ROOT / "scripts" / "python-chroot.sh",
+]
 
 
 def _yaml(path: Path) -> Any:
@@ -91,7 +89,8 @@ def test_store_requirements(config: dict[str, Any]):
     assert config["init"] is False
     assert config["host_network"] is True
     assert config["ingress"] is True
-    assert config.get("ingress_port", DEFAULT_PANEL_PORT) == DEFAULT_PANEL_PORT
+    # The Supervisor picks a free port (host network: a fixed 8099 can collide).
+    assert config["ingress_port"] == 0
     assert config["discovery"] == [DISCOVERY_SERVICE]
     assert "ssl" in config["map"]
     assert config["backup_exclude"]
@@ -103,7 +102,7 @@ def test_options_match_the_bridge(config: dict[str, Any]):
     bridge_options = {str(key.schema) for key in SCHEMA_OPTIONS.schema}
     schema: dict[str, str] = config["schema"]
     options: dict[str, Any] = config["options"]
-    # The panel's port is the ingress port, fixed by config.yaml, so it is no option here.
+    # The panel's port is the ingress port the Supervisor picks, so it is no option here.
     assert set(schema) == bridge_options - {OPT_PANEL_PORT}
     assert set(options) <= set(schema)
     for key, value in schema.items():
@@ -172,6 +171,22 @@ def test_dockerfile_conventions():
     for label in ("io.hass.version", "io.hass.type", "io.hass.arch", "org.opencontainers.image"):
         assert label in text, label
     assert "COPY rootfs /" in text
+    # Bytecode compiled at build: a small device must not compile the package at every start.
+    assert "-m compileall" in text
+
+
+def test_base_image_exists_for_every_architecture(config: dict[str, Any]):
+    """build.yaml names Home Assistant's per-architecture Python base for each arch we list."""
+    build = _yaml(ADDON / "build.yaml")
+    assert set(build["build_from"]) == set(config["arch"])
+    for arch, image in build["build_from"].items():
+        assert re.fullmatch(
+            rf"ghcr\.io/home-assistant/{arch}-base-python:3\.13-alpine3\.\d+", image
+        ), image
+    dockerfile = (ADDON / "Dockerfile").read_text(encoding="utf-8")
+    default = re.search(r"^ARG BUILD_FROM=(\S+)$", dockerfile, re.MULTILINE)
+    assert default is not None
+    assert default.group(1) == build["build_from"]["amd64"]
 
 
 def test_service_scripts_are_executable_in_git():

@@ -27,6 +27,15 @@ async def _posted(fake: FakeSupervisor) -> None:
     fake.posted.clear()
 
 
+async def _uuid(discovery: SupervisorDiscovery) -> str | None:
+    """Return the uuid the bridge keeps, once it has read the Supervisor's answer."""
+    for _ in range(250):
+        if discovery.uuid is not None:
+            break
+        await asyncio.sleep(0.02)  # the fake signals before its answer reaches the bridge
+    return discovery.uuid
+
+
 def _posts(fake: FakeSupervisor) -> int:
     """Count the discovery POSTs the fake received."""
     return fake.requests.count(("POST", "/discovery"))
@@ -41,19 +50,20 @@ async def _healthy(bridge: RunningBridge) -> bool:
 async def test_bridge_posts_where_the_ma_api_is(
     supervisor: FakeSupervisor, bridge_factory: BridgeFactory
 ):
-    """Once the listeners are up, the message carries host, port, version and skill state."""
+    """Once the listeners are up, the message carries the id, host, port, version and skill."""
     bridge = await bridge_factory(supervised=True)
     await _posted(supervisor)
     (message,) = supervisor.messages.values()
     assert message.service == "alexa_bridge"
     assert message.config == {
+        "instance_id": bridge.core.settings.instance_id,
         "host": "127.0.0.1",
         "port": bridge.bridge.listeners.port("ma"),
         "version": VERSION,
         "skill_provisioned": True,
     }
     discovery = bridge.core.discovery
-    assert discovery.uuid == message.uuid
+    assert await _uuid(discovery) == message.uuid
     assert discovery.addon is not None
     assert discovery.addon.ingress_entry == supervisor.addon_info()["ingress_entry"]
 
@@ -157,7 +167,7 @@ async def test_unreachable_supervisor_is_retried_and_logged_once(
         await _posted(fake)
         (message,) = fake.messages.values()
         assert message.config["port"] == 4321
-        assert discovery.uuid == message.uuid
+        assert await _uuid(discovery) == message.uuid
         assert any("answers again" in r.message for r in caplog.records if r.name == LOGGER)
     finally:
         await discovery.close()
@@ -194,3 +204,15 @@ async def test_all_interfaces_bind_announces_the_addon_host_name(
     finally:
         await discovery.close()
         await core.close()
+
+
+async def test_panel_listens_on_the_ingress_port_the_supervisor_chose(
+    supervisor: FakeSupervisor, bridge_factory: BridgeFactory
+):
+    """With `ingress_port: 0` the Supervisor picks the port; the panel must be found there."""
+    bridge = await bridge_factory(supervised=True)
+    assert bridge.bridge.listeners.port("panel") == supervisor.ingress_port
+    # The panel answers there, refusing this loopback peer as it refuses all but 172.30.32.2.
+    async with bridge.client.get(f"http://127.0.0.1:{supervisor.ingress_port}/") as resp:
+        assert resp.status == 403
+        assert resp.content_type == "text/html"  # the panel never answers with a JSON page

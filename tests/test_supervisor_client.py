@@ -42,7 +42,7 @@ async def test_self_info_is_typed(supervisor: FakeSupervisor, session: aiohttp.C
         ip_address="172.30.32.1",
         ingress_entry=f"/api/hassio_ingress/{INGRESS_TOKEN}",
         ingress_url=f"/api/hassio_ingress/{INGRESS_TOKEN}/",
-        ingress_port=8099,
+        ingress_port=supervisor.ingress_port,
     )
     assert supervisor.requests == [("GET", "/addons/self/info")]
 

@@ -7,9 +7,11 @@ the one `hass_client_no_auth` itself uses, allows the 127.0.0.1 servers these te
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 import copy
 from dataclasses import dataclass, field
+from datetime import timedelta
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -18,8 +20,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.alexa_bridge.const import CONF_ADDON_SLUG, DOMAIN
 
@@ -31,9 +35,42 @@ STREAM = bytes(range(256)) * 4096  # 1 MiB that shows any reordering or loss
 IMAGE = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
 
 
+# What Home Assistant logs when an integration uses a deprecated or wrong API.
+DEPRECATION_REPORTS = ("Detected that custom integration", "Detected code that")
+
+
 def load_status() -> dict[str, Any]:
     """Return a fresh copy of the shared status example."""
     return json.loads(STATUS_EXAMPLE.read_text("utf-8"))
+
+
+INSTANCE = load_status()["instance_id"]
+
+
+async def settle(hass: HomeAssistant) -> None:
+    """Wait for all pending work, background tasks too (newer cores refresh in them)."""
+    if "wait_background_tasks" in inspect.signature(hass.async_block_till_done).parameters:
+        await hass.async_block_till_done(wait_background_tasks=True)
+    else:  # Home Assistant before 2024.4 has no background tasks
+        await hass.async_block_till_done()
+
+
+async def poll(hass: HomeAssistant) -> None:
+    """Let the coordinator fetch the status once more."""
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await settle(hass)
+
+
+def device(hass: HomeAssistant, entry: MockConfigEntry, identifier: str) -> dr.DeviceEntry | None:
+    """Return the entry's device with this identifier (no deprecated registry lookup)."""
+    return next(
+        (
+            found
+            for found in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+            if (DOMAIN, identifier) in found.identifiers
+        ),
+        None,
+    )
 
 
 @dataclass
@@ -46,6 +83,7 @@ class FakeBridge:
     test_plays: list[str] = field(default_factory=list)
     skill_requests: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
     relayed: list[dict[str, str]] = field(default_factory=list)
+    test_play_stage: tuple[str, str | None] = ("sent", None)
     server: TestServer | None = None
 
     @property
@@ -86,8 +124,8 @@ class FakeBridge:
                 "serial": serial,
                 "name": "Kitchen Echo",
                 "phrase": "x",
-                "stage": "sent",
-                "reason": None,
+                "stage": self.test_play_stage[0],
+                "reason": self.test_play_stage[1],
             }
         )
 
@@ -160,6 +198,19 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/alexa_bridge."""
 
 
+@pytest.fixture(autouse=True)
+def no_deprecation_reports(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail any test during which Home Assistant reports a deprecated or wrong call of ours."""
+    yield
+    reports = [
+        record.getMessage()
+        for phase in ("setup", "call", "teardown")
+        for record in caplog.get_records(phase)
+        if any(text in record.getMessage() for text in DEPRECATION_REPORTS)
+    ]
+    assert reports == []
+
+
 @pytest.fixture(name="fake_bridge")
 async def fake_bridge_fixture(
     socket_enabled: None,  # noqa: ARG001 - lets the harness open 127.0.0.1 sockets
@@ -178,7 +229,7 @@ def entry_fixture(hass: HomeAssistant, fake_bridge: FakeBridge) -> MockConfigEnt
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Alexa Bridge",
-        unique_id=DISCOVERY_UUID,
+        unique_id=INSTANCE,
         data={CONF_URL: fake_bridge.url, CONF_ADDON_SLUG: ADDON_SLUG},
     )
     entry.add_to_hass(hass)
@@ -189,5 +240,5 @@ def entry_fixture(hass: HomeAssistant, fake_bridge: FakeBridge) -> MockConfigEnt
 async def loaded_entry_fixture(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
     """Set the entry up against the fake bridge."""
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await settle(hass)
     return entry

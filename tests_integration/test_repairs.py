@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.alexa_bridge.const import DOMAIN
 
-from .conftest import ADDON_SLUG, FakeBridge
+from .conftest import ADDON_SLUG, FakeBridge, poll
 
 
 def issues(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, ir.IssueEntry]:
@@ -24,12 +22,6 @@ def issues(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, ir.IssueEnt
     }
 
 
-async def poll(hass: HomeAssistant) -> None:
-    """Let the coordinator fetch the status once more."""
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
-    await hass.async_block_till_done()
-
-
 async def test_repairs_raised_and_cleared(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, fake_bridge: FakeBridge
 ) -> None:
@@ -40,7 +32,11 @@ async def test_repairs_raised_and_cleared(
     assert public.severity is ir.IssueSeverity.WARNING
     assert public.translation_key == "public_address_unreachable"
     assert public.translation_placeholders["reason"] == "the connection failed (refused)"
-    assert public.learn_more_url == f"/hassio/ingress/{ADDON_SLUG}"
+    # Learn more opens the add-on's panel: /app/<slug> since Home Assistant 2026.2.
+    if (MAJOR_VERSION, MINOR_VERSION) >= (2026, 2):
+        assert public.learn_more_url == f"/app/{ADDON_SLUG}"
+    else:
+        assert public.learn_more_url == f"/hassio/ingress/{ADDON_SLUG}"
 
     repairs = fake_bridge.status["repairs"]
     repairs.update(amazon_session_expired=True, skill_build_failed=True)

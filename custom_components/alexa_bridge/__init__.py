@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, Platform
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import BridgeClient
 from .const import DOMAIN
 from .coordinator import AlexaBridgeConfigEntry, AlexaBridgeCoordinator
+from .entity import bridge_device_info
 from .views import async_register_views
 
 if TYPE_CHECKING:
@@ -38,6 +39,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: AlexaBridgeConfigEntry) 
     coordinator = AlexaBridgeCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    # The bridge's device first, so each Echo's device can name it as the hub it is behind.
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **bridge_device_info(coordinator)
+    )
+    coordinator.bridge_device_id = device.id
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from http import HTTPStatus
 from typing import Any, TypedDict
 from urllib.parse import urlsplit
@@ -68,6 +69,12 @@ class StatusDocument(TypedDict):
     music_assistant: MusicAssistantStatus
 
 
+def basic_auth(username: str, password: str) -> str:
+    """Return the Authorization header value of HTTP Basic credentials."""
+    token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    return f"Basic {token}"
+
+
 def normalise_url(url: str) -> str:
     """Return an http(s) base URL without a trailing slash, or raise ValueError."""
     parts = urlsplit(url.strip())
@@ -92,7 +99,9 @@ class BridgeClient:
         """Keep the session, the MA API's base URL and the optional Basic credentials."""
         self._session = session
         self.url = normalise_url(url)
-        self._auth = aiohttp.BasicAuth(username, password or "") if username else None
+        # A header of our own: aiohttp's `auth=` and BasicAuth are deprecated (Home Assistant
+        # reports the first). The bridge compares the credentials as UTF-8 bytes.
+        self._headers = {"Authorization": basic_auth(username, password or "")} if username else {}
 
     async def _request(self, method: str, path: str, body: Any = None) -> Any:
         """Send one request and return its JSON; map failures to the client's errors."""
@@ -101,7 +110,7 @@ class BridgeClient:
                 method,
                 f"{self.url}{path}",
                 json=body,
-                auth=self._auth,
+                headers=self._headers,
                 timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
                 allow_redirects=False,
             ) as resp:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
+from homeassistant.const import EntityCategory
 
 from .entity import AlexaBridgeEntity
 
@@ -30,6 +31,7 @@ class PublicAddressSensor(AlexaBridgeEntity, BinarySensorEntity):
     """On when the last check of the current public address reached this bridge."""
 
     _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
 
     @property
     def is_on(self) -> bool | None:

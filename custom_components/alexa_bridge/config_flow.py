@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, OptionsFlow
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlow, OptionsFlow
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -30,6 +30,14 @@ SCHEMA_CREDENTIALS = {
     vol.Optional(CONF_USERNAME): str,
     vol.Optional(CONF_PASSWORD): str,
 }
+# Examples shown in the forms; hassfest refuses URLs inside translation strings.
+EXAMPLE_MA_API_URL = "http://192.168.1.20:5000"
+EXAMPLE_PUBLIC_LISTENER = "http://192.168.1.20:5001"
+
+
+def _credentials(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the stored username and password, where set."""
+    return {key: data[key] for key in (CONF_USERNAME, CONF_PASSWORD) if data.get(key)}
 
 
 def discovery_url(config: Mapping[str, Any]) -> str:
@@ -82,12 +90,23 @@ class AlexaBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             return None, "cannot_connect"
 
     async def async_step_hassio(self, discovery_info: HassioServiceInfo) -> ConfigFlowResult:
-        """Accept the add-on's discovery; a known add-on only gets its new address."""
-        await self.async_set_unique_id(discovery_info.uuid)
+        """Accept the add-on's discovery; a known bridge or add-on only gets its new address."""
+        # The bridge's instance_id is the entry's unique id whichever way it was added (the
+        # status API gives it to the manual flow); add-ons before 0.1.0 sent no id.
+        instance_id = str(discovery_info.config.get("instance_id") or discovery_info.uuid)
         url = discovery_url(discovery_info.config)
-        self._abort_if_unique_id_configured(
-            updates={CONF_URL: url, CONF_ADDON_SLUG: discovery_info.slug}
-        )
+        updates = {CONF_URL: url, CONF_ADDON_SLUG: discovery_info.slug}
+        await self.async_set_unique_id(instance_id)
+        self._abort_if_unique_id_configured(updates=updates)
+        # The same add-on reinstalled: a new id for its fresh /data, but still one bridge.
+        for entry in self._async_current_entries(include_ignore=False):
+            if entry.data.get(CONF_ADDON_SLUG) == discovery_info.slug:
+                self.hass.config_entries.async_update_entry(
+                    entry, unique_id=instance_id, data={**entry.data, **updates}
+                )
+                if entry.state in (ConfigEntryState.LOADED, ConfigEntryState.SETUP_RETRY):
+                    self.hass.config_entries.async_schedule_reload(entry.entry_id)
+                return self.async_abort(reason="already_configured")
         self._discovery = {
             CONF_URL: url,
             CONF_ADDON_SLUG: discovery_info.slug,
@@ -136,6 +155,40 @@ class AlexaBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(
                 vol.Schema({vol.Required(CONF_URL): str, **SCHEMA_CREDENTIALS}), user_input
             ),
+            description_placeholders={"example_url": EXAMPLE_MA_API_URL},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the bridge's address or credentials; it must still be the same bridge."""
+        entry = self.hass.config_entries.async_get_entry(self.context["entry_id"])
+        if entry is None:
+            return self.async_abort(reason="reauth_failed")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            for key in (CONF_USERNAME, CONF_PASSWORD):
+                if not user_input.get(key):
+                    data.pop(key, None)
+            status, error = await self._validate(data)
+            if status is not None:
+                if entry.unique_id not in (None, status["instance_id"]):
+                    return self.async_abort(reason="unique_id_mismatch")
+                self.hass.config_entries.async_update_entry(
+                    entry, data=data, unique_id=status["instance_id"]
+                )
+                await self.hass.config_entries.async_reload(entry.entry_id)
+                return self.async_abort(reason="reconfigure_successful")
+            errors["base"] = error or "cannot_connect"
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema({vol.Required(CONF_URL): str, **SCHEMA_CREDENTIALS}),
+                user_input or {CONF_URL: entry.data[CONF_URL], **_credentials(entry.data)},
+            ),
+            description_placeholders={"example_url": EXAMPLE_MA_API_URL},
             errors=errors,
         )
 
@@ -202,5 +255,6 @@ class AlexaBridgeOptionsFlow(OptionsFlow):
                     ): str,
                 }
             ),
+            description_placeholders={"example_url": EXAMPLE_PUBLIC_LISTENER},
             errors=errors,
         )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from urllib.parse import urlsplit
 
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -22,6 +22,7 @@ from .const import (
     SCAN_INTERVAL,
     VIEW_PREFIX,
 )
+from .panel import panel_path
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -65,6 +66,8 @@ class AlexaBridgeCoordinator(DataUpdateCoordinator[StatusDocument]):
         super().__init__(hass, LOGGER, name=DOMAIN, update_interval=SCAN_INTERVAL)
         self.config_entry = entry
         self.client = client
+        # The bridge's own device, registered at setup; each Echo's device links to it.
+        self.bridge_device_id: str | None = None
 
     @property
     def public_listener(self) -> str:
@@ -86,15 +89,38 @@ class AlexaBridgeCoordinator(DataUpdateCoordinator[StatusDocument]):
 
     async def _async_update_data(self) -> StatusDocument:
         """Fetch the status; keep Repairs and the bridge's view of Home Assistant current."""
+        url = self.client.url
         try:
             status = await self.client.status()
         except BridgeAuthError as err:
-            raise ConfigEntryAuthFailed(str(err)) from err
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_auth",
+                translation_placeholders={"url": url},
+            ) from err
         except BridgeError as err:
-            raise UpdateFailed(str(err)) from err
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"url": url, "error": str(err)},
+            ) from err
         self._update_issues(status)
+        self._remove_stale_devices(status)
         await self._report_address(status)
         return status
+
+    def _remove_stale_devices(self, status: StatusDocument) -> None:
+        """Remove the devices of Echos no longer on the Amazon account (and old bridge ids)."""
+        if status.get("echos_error"):
+            return  # the list of Echos is unknown right now, not empty
+        current = {status["instance_id"]} | {echo["serial"] for echo in status["echos"]}
+        registry = dr.async_get(self.hass)
+        entry_id = self.config_entry.entry_id
+        for device in dr.async_entries_for_config_entry(registry, entry_id):
+            ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
+            if ids and not ids & current:
+                LOGGER.debug("Removing %s: no longer behind the bridge", device.name)
+                registry.async_remove_device(device.id)
 
     async def _report_address(self, status: StatusDocument) -> None:
         """Tell the bridge Home Assistant's external URL whenever it differs from what it has."""
@@ -135,7 +161,7 @@ class AlexaBridgeCoordinator(DataUpdateCoordinator[StatusDocument]):
                     severity=ISSUE_SEVERITY[key],
                     translation_key=key,
                     translation_placeholders=placeholders,
-                    learn_more_url=f"/hassio/ingress/{slug}" if slug else None,
+                    learn_more_url=panel_path(slug) if slug else None,
                 )
             else:
                 ir.async_delete_issue(self.hass, DOMAIN, issue_id(entry, key))

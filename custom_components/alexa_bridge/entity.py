@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import EchoStatus
 from .const import CONF_ADDON_SLUG, DOMAIN
 from .coordinator import AlexaBridgeCoordinator
+from .panel import panel_link
+
+# Home Assistant 2026 links a device to its hub by the hub's registry id (`via_device_id`);
+# older releases only know the hub's identifier (`via_device`, removed in 2027.8).
+VIA_DEVICE_ID = "via_device_id" in DeviceInfo.__annotations__
+
+
+def bridge_device_info(coordinator: AlexaBridgeCoordinator) -> DeviceInfo:
+    """Return the bridge's own device, as its entities and the setup register it."""
+    slug = coordinator.config_entry.data.get(CONF_ADDON_SLUG)
+    return DeviceInfo(
+        identifiers={(DOMAIN, coordinator.data["instance_id"])},
+        name="Alexa Bridge",
+        manufacturer="Alexa Bridge",
+        model="Music Assistant bridge for Amazon Echo",
+        sw_version=coordinator.data["version"],
+        configuration_url=panel_link(slug) if slug else None,
+    )
 
 
 class AlexaBridgeEntity(CoordinatorEntity[AlexaBridgeCoordinator]):
@@ -18,18 +38,9 @@ class AlexaBridgeEntity(CoordinatorEntity[AlexaBridgeCoordinator]):
     def __init__(self, coordinator: AlexaBridgeCoordinator, key: str) -> None:
         """Name the entity after its key and attach it to the bridge device."""
         super().__init__(coordinator)
-        instance = coordinator.data["instance_id"]
-        slug = coordinator.config_entry.data.get(CONF_ADDON_SLUG)
         self._attr_translation_key = key
-        self._attr_unique_id = f"{instance}_{key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, instance)},
-            name="Alexa Bridge",
-            manufacturer="Alexa Bridge",
-            model="Music Assistant bridge for Amazon Echo",
-            sw_version=coordinator.data["version"],
-            configuration_url=f"homeassistant://hassio/ingress/{slug}" if slug else None,
-        )
+        self._attr_unique_id = f"{coordinator.data['instance_id']}_{key}"
+        self._attr_device_info = bridge_device_info(coordinator)
 
 
 class EchoEntity(CoordinatorEntity[AlexaBridgeCoordinator]):
@@ -43,12 +54,17 @@ class EchoEntity(CoordinatorEntity[AlexaBridgeCoordinator]):
         self.serial = echo["serial"]
         self._attr_translation_key = key
         self._attr_unique_id = f"{self.serial}_{key}"
+        via: dict[str, Any] = (
+            {"via_device_id": coordinator.bridge_device_id}
+            if VIA_DEVICE_ID
+            else {"via_device": (DOMAIN, coordinator.data["instance_id"])}
+        )
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, self.serial)},
             name=echo["name"],
             manufacturer="Amazon",
             model=echo["family"],
-            via_device=(DOMAIN, coordinator.data["instance_id"]),
+            **via,  # type: ignore[typeddict-item]
         )
 
     @property

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
+from homeassistant.const import EntityCategory
 from homeassistant.core import callback
 from homeassistant.util import dt as dt_util
 
@@ -42,12 +43,14 @@ class BridgeSensorDescription(SensorEntityDescription):
 BRIDGE_SENSORS = (
     BridgeSensorDescription(
         key="skill",
+        entity_category=EntityCategory.DIAGNOSTIC,
         device_class=SensorDeviceClass.ENUM,
         options=SKILL_STATES,
         value=lambda s: s["skill"]["state"],
     ),
     BridgeSensorDescription(
         key="amazon_session",
+        entity_category=EntityCategory.DIAGNOSTIC,
         device_class=SensorDeviceClass.ENUM,
         options=AMAZON_STATES,
         value=lambda s: s["amazon"]["status"],
@@ -55,11 +58,13 @@ BRIDGE_SENSORS = (
     ),
     BridgeSensorDescription(
         key="last_alexa_request",
+        entity_category=EntityCategory.DIAGNOSTIC,
         device_class=SensorDeviceClass.TIMESTAMP,
         value=lambda s: _time(s["activity"]["last_alexa_request"]),
     ),
     BridgeSensorDescription(
         key="last_ma_push",
+        entity_category=EntityCategory.DIAGNOSTIC,
         device_class=SensorDeviceClass.TIMESTAMP,
         value=lambda s: _time(s["activity"]["last_ma_push"]),
     ),
@@ -79,7 +84,10 @@ async def async_setup_entry(
     @callback
     def add_echos() -> None:
         """Add a pairing sensor for each Echo not seen before."""
-        new = [e for e in coordinator.data["echos"] if e["can_play"] and e["serial"] not in known]
+        echos = [e for e in coordinator.data["echos"] if e["can_play"]]
+        # An Echo that left is forgotten (its device is removed), so it is added again on return.
+        known.intersection_update(e["serial"] for e in echos)
+        new = [e for e in echos if e["serial"] not in known]
         known.update(e["serial"] for e in new)
         async_add_entities(PairingSensor(coordinator, echo) for echo in new)
 

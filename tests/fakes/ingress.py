@@ -28,9 +28,14 @@ HOP_BY_HOP = {
 class FakeIngress:
     """Forward `<PREFIX>/x` to the panel's `/x` like the Supervisor; log every path asked."""
 
-    def __init__(self, panel_url: str) -> None:
-        """Point the proxy at the bridge's panel listener."""
+    def __init__(self, panel_url: str, *, compress_text: bool = False) -> None:
+        """Point the proxy at the panel; `compress_text` as Home Assistant before 2026.2.
+
+        Its ingress proxy compressed every text/* answer, server-sent events included, so
+        events sat in the compressor and reached the browser only when the stream ended.
+        """
         self.panel_url = panel_url
+        self.compress_text = compress_text
         self.paths: list[str] = []
         self.escaped: list[str] = []
         self.frontend_language = "en"
@@ -80,6 +85,9 @@ class FakeIngress:
             for name, value in upstream.headers.items():
                 if name not in HOP_BY_HOP:
                     response.headers[name] = value
+            if self.compress_text and upstream.content_type.startswith("text/"):
+                response.headers.pop(hdrs.CONTENT_ENCODING, None)
+                response.enable_compression()
             await response.prepare(request)
             async for chunk in upstream.content.iter_any():
                 await response.write(chunk)

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 import secrets
 import signal
+import socket
 import sys
 from typing import Any
 
@@ -34,6 +35,23 @@ def error(status: int, message: str) -> web.Response:
     return web.json_response({"result": "error", "message": message}, status=status)
 
 
+# The Supervisor's range for ingress ports it picks (supervisor/ingress.py, get_dynamic_port):
+# above Linux's ephemeral ports, so no outgoing connection holds one.
+DYNAMIC_PORTS = (62000, 65500)
+
+
+def free_port() -> int:
+    """Pick a free port from the Supervisor's dynamic range, as it does for `ingress_port: 0`."""
+    while True:
+        port = secrets.choice(range(DYNAMIC_PORTS[0], DYNAMIC_PORTS[1] + 1))
+        with socket.socket() as sock:
+            try:
+                sock.bind(("0.0.0.0", port))  # the bridge binds all addresses
+            except OSError:
+                continue
+            return port
+
+
 @dataclass
 class Message:
     """One stored discovery message."""
@@ -52,9 +70,12 @@ class FakeSupervisor:
         token: str = TOKEN,
         discovery: tuple[str, ...] = ("alexa_bridge",),
         record: Path | None = None,
+        ingress_port: int = 0,
     ) -> None:
-        """Set the token the add-on must send and the services its config lists."""
+        """Set the token, the services the config lists and the ingress port (0: a free one)."""
         self.token = token
+        # With `ingress_port: 0` in config.yaml the Supervisor picks a free port per add-on.
+        self.ingress_port = ingress_port or free_port()
         self.discovery = discovery
         self.record = record
         self.messages: dict[str, Message] = {}
@@ -81,7 +102,7 @@ class FakeSupervisor:
             "ingress": True,
             "ingress_entry": f"/api/hassio_ingress/{INGRESS_TOKEN}",
             "ingress_url": f"/api/hassio_ingress/{INGRESS_TOKEN}/",
-            "ingress_port": 8099,
+            "ingress_port": self.ingress_port,
             "host_network": True,
             "discovery": list(self.discovery),
             "options": {},
@@ -162,9 +183,9 @@ class FakeSupervisor:
             await self._runner.cleanup()
 
 
-async def serve(host: str, port: int, record: Path | None) -> None:
+async def serve(host: str, port: int, record: Path | None, ingress_port: int) -> None:
     """Run the fake until SIGTERM or SIGINT, after printing its port."""
-    fake = FakeSupervisor(record=record)
+    fake = FakeSupervisor(record=record, ingress_port=ingress_port)
     await fake.start(host, port)
     print(f"port {fake.port}", flush=True)  # noqa: T201 - the caller reads the port
     stop = asyncio.Event()
@@ -181,8 +202,11 @@ def main() -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--record", type=Path, help="append accepted discovery messages here")
+    parser.add_argument(
+        "--ingress-port", type=int, default=0, help="the port /addons/self/info gives"
+    )
     args = parser.parse_args()
-    asyncio.run(serve(args.host, args.port, args.record))
+    asyncio.run(serve(args.host, args.port, args.record, args.ingress_port))
     return 0
 
 

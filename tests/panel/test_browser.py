@@ -583,3 +583,33 @@ async def test_every_page_at_desktop_and_phone_light_and_dark(wizard: Wizard) ->
                 await context.close()
     print(f"axe-core: {len(axe.checked)} pages and states, 0 violations")  # noqa: T201
     axe.write("pages")
+
+
+async def test_activity_polls_when_events_do_not_arrive(bridge_factory: BridgeFactory) -> None:
+    """Behind ingress that compresses event streams (before 2026.2), activity still appears."""
+    bridge = await bridge_factory()
+    ingress = FakeIngress(bridge.panel, compress_text=True)
+    await ingress.start()
+    try:
+        # The fake withholds events as that ingress did: not even "ready" gets through.
+        headers = {"Accept-Encoding": "gzip, deflate"}
+        async with bridge.client.get(f"{ingress.url}activity/events", headers=headers) as events:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(2):
+                    await events.content.readany()
+        async with chromium(playwright_api) as browser:
+            context = await browser.new_context(locale="en-US")
+            page = await context.new_page()
+            await page.goto(f"{ingress.url}activity")
+            await page.wait_for_selector("#activity")
+            status, _ = await bridge.push(
+                {"streamUrl": "http://192.168.1.9:8097/flow/a.mp3", "playerId": "Bathroom Echo"}
+            )
+            assert status == 200
+            row = page.locator("#activity tbody tr").first
+            await row.wait_for(timeout=20_000)  # the 5 s wait for "ready", then a poll
+            assert "Bathroom Echo" in await row.inner_text()
+            assert await page.locator("#activity-empty").is_hidden()
+            await context.close()
+    finally:
+        await ingress.close()

@@ -175,6 +175,8 @@ async def test_activity_streams_live_events(bridge: RunningBridge, ingress: Fake
     async with bridge.client.get(f"{ingress.url}activity/events") as events:
         assert events.headers["Content-Type"].startswith("text/event-stream")
         await events.content.readuntil(b"\n\n")  # the retry hint
+        # "ready" at once: the page falls back to polling when it does not arrive.
+        assert await events.content.readuntil(b"\n\n") == b"event: ready\ndata: {}\n\n"
         status, _ = await bridge.push(
             {"streamUrl": "http://192.168.1.9:8097/flow/a.mp3", "playerId": "Den"}
         )

@@ -66,6 +66,25 @@ class SupervisorDiscovery:
         """Return this add-on's hostname and ingress details, once read."""
         return self._addon
 
+    async def ingress_port(self, attempts: int = 6) -> int | None:
+        """Return the ingress port the Supervisor chose (config.yaml has `ingress_port: 0`)."""
+        if not self._core.supervised or not os.environ.get(ENV_SUPERVISOR_TOKEN):
+            return None
+        client = SupervisorClient.from_env(self._core.session)
+        delay = 0.5  # start-up waits on this: retry briefly (about 12 s in all), then fall back
+        for attempt in range(attempts):
+            try:
+                self._addon = await client.addons.self_info()
+            except SupervisorError as err:
+                if attempt == attempts - 1:
+                    _LOGGER.warning("Cannot read the ingress port from the Supervisor: %s", err)
+                    return None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 4.0)
+                continue
+            return self._addon.ingress_port
+        return None
+
     async def setup(self, ma_api_port: int) -> None:
         """Start posting in the background (only when run by the Supervisor)."""
         if not self._core.supervised:
@@ -97,8 +116,11 @@ class SupervisorDiscovery:
         self._client = None
 
     def payload(self) -> dict[str, Any]:
-        """Return the message's config: where the MA API is and the bridge's state."""
+        """Return the message's config: which bridge, where its MA API is, and its state."""
         return {
+            # Home Assistant keys its config entry by this id (the status API's instance_id),
+            # so a bridge added by hand and later discovered stays one entry.
+            "instance_id": self._core.settings.instance_id,
             "host": self._host(),
             "port": self._port,
             "version": self._core.version,

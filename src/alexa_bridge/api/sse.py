@@ -27,7 +27,9 @@ async def stream_events(
         }
     )
     await response.prepare(request)
-    await response.write(b"retry: 3000\n\n")
+    # "ready" tells the page that events do arrive; behind a proxy that compresses the stream
+    # (Home Assistant's ingress before 2026.2) it never comes, and the page polls instead.
+    await response.write(b"retry: 3000\n\nevent: ready\ndata: {}\n\n")
     queue = source.subscribe()
     try:
         while source.is_subscribed(queue):

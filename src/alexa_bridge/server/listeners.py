@@ -98,7 +98,9 @@ class Listeners:
                 ssl_context=tls.context if tls else None,
                 guard=guard,
             )
-            await self._start("panel", build_panel_app(self._core), panel_hosts, options.panel_port)
+            # On Home Assistant the Supervisor chooses the ingress port; else the option's.
+            panel_port = await self._core.discovery.ingress_port() or options.panel_port
+            await self._start("panel", build_panel_app(self._core), panel_hosts, panel_port)
         except ListenerError:
             await self.close()
             raise

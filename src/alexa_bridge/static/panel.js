@@ -91,6 +91,21 @@
     select.addEventListener("change", sync);
   });
 
+  // Live views follow server-sent events. Home Assistant's ingress before 2026.2 compresses
+  // text/event-stream, so nothing arrives there, not even the stream's "ready" event: when it
+  // has not come within a few seconds, close the stream and poll instead.
+  const liveEvents = (url, handlers, poll, every) => {
+    const events = new EventSource(url);
+    let timer = setTimeout(() => {
+      events.close();
+      const again = () => { timer = setTimeout(() => poll().finally(again), every); };
+      poll().finally(again);
+    }, 5000);
+    events.addEventListener("ready", () => clearTimeout(timer));
+    Object.entries(handlers).forEach(([name, handle]) => events.addEventListener(name, handle));
+    return () => { clearTimeout(timer); events.close(); };
+  };
+
   // Activity: filter rows and append new ones as they happen.
   const table = document.getElementById("activity");
   if (table) {
@@ -107,8 +122,19 @@
     text.addEventListener("input", filterAll);
     kind.addEventListener("change", filterAll);
     const cell = (row, value) => { const td = row.insertCell(); td.textContent = value ?? ""; return td; };
-    const events = new EventSource(table.dataset.events);
-    events.addEventListener("activity", (message) => {
+    const empty = document.getElementById("activity-empty");
+    // Polling: the Activity page itself has the newest rows.
+    const refresh = () => fetch("activity", { credentials: "same-origin" })
+      .then((r) => r.text())
+      .then((html) => {
+        const fresh = new DOMParser().parseFromString(html, "text/html").querySelector("#activity tbody");
+        if (!fresh) return;
+        body.replaceChildren(...Array.from(fresh.rows));
+        showTimes(body);
+        filterAll();
+        empty.hidden = body.rows.length > 0;
+      }).catch(() => {});
+    liveEvents(table.dataset.events, { activity: (message) => {
       const entry = JSON.parse(message.data);
       const row = body.insertRow(0);
       row.dataset.kind = entry.kind;
@@ -121,8 +147,8 @@
       showTimes(row);
       applyFilter(row);
       while (body.rows.length > 200) body.deleteRow(-1);
-      document.getElementById("activity-empty").hidden = true;
-    });
+      empty.hidden = true;
+    } }, refresh, 5000);
   }
 
   // Classic sign-in: check the authenticator key as it is typed.
@@ -185,15 +211,18 @@
   const progress = document.getElementById("provision-progress");
   if (progress && progress.dataset.running === "true") {
     const log = document.getElementById("provision-log");
-    const events = new EventSource(progress.dataset.events);
-    events.addEventListener("progress", (message) => {
+    // Polling: the run's log so far (the watch below reloads the page when the run ends).
+    const readLog = () => fetch("provision/log", { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.text() : log.textContent))
+      .then((text) => { log.textContent = text; }).catch(() => {});
+    const stop = liveEvents(progress.dataset.events, { progress: (message) => {
       const line = JSON.parse(message.data);
-      if (line.level === "done") { events.close(); reloadAt("step-skill"); return; }
+      if (line.level === "done") { stop(); reloadAt("step-skill"); return; }
       const time = document.createElement("time");
       time.dataset.epoch = line.time;
       log.append(time, `  ${line.level.toUpperCase()}  [${line.step}] ${line.text}\n`);
       showTimes(log);
-    });
+    } }, readLog, 3000);
     const watch = () => state().then((answer) => {
       if (answer.result === "ok" && !answer.data.running) reloadAt("step-skill");
       else setTimeout(watch, 3000);
