@@ -10,7 +10,7 @@ from aiohttp import ClientSession, ClientTimeout, hdrs, web
 
 TOKEN = "TestIngressToken_abc123"
 PREFIX = f"/api/hassio_ingress/{TOKEN}"
-FRONTEND_PATH = "/hassio/ingress/local_alexa_bridge"
+FRONTEND_PATH = "/app/local_alexa_bridge"  # where Home Assistant 2026.2+ shows an add-on panel
 USER_HEADERS = {
     "X-Remote-User-Id": "8a4d3f0c1b2e",
     "X-Remote-User-Name": "anna",
