@@ -92,12 +92,14 @@ test-integration: $(HA_STAMP)
 test-integration-newest:
 	$(call in_chroot,forky tests_integration/requirements-newest.txt,python -m pytest -c tests_integration/pytest.ini tests_integration)
 
-# The bridge's own suite on the add-on image's Python 3.13, Chromium included.
-test-image-python:
+# The bridge's own suite on the add-on image's Python 3.13, Chromium and axe-core included.
+test-image-python: export AXE_CORE_JS = $(abspath $(AXE_JS))
+test-image-python: axe-core
 	$(call in_chroot,trixie bridge,python -m pytest)
 
 # The bridge's own suite on Python 3.14 (not part of `make test`: about 5 more minutes a run).
-test-python-3.14:
+test-python-3.14: export AXE_CORE_JS = $(abspath $(AXE_JS))
+test-python-3.14: axe-core
 	$(call in_chroot,forky bridge,python -m pytest)
 
 bench-deps:

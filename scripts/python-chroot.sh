@@ -163,5 +163,12 @@ flock 9
 if [ "$REQS" = bridge ]; then add_chromium; fi
 copy_repo
 [ -f "$DIR$VENV/.complete" ] || make_venv
+# The panel's accessibility checks need axe-core: the caller's copy goes in with the repository.
+axe=""
+if [ -n "${AXE_CORE_JS:-}" ] && [ -f "$AXE_CORE_JS" ]; then
+  cp "$AXE_CORE_JS" "$DIR/repo/.axe.min.js"
+  axe=AXE_CORE_JS=/repo/.axe.min.js
+fi
 # The lock stays held while the command runs: nothing replaces /repo under it.
-in_chroot "$DIR" "$VENV" sh -c 'cd /repo && PYTHONPATH=/repo/src exec "$@"' sh "$@"
+# shellcheck disable=SC2016 # $0 and $@ belong to the inner shell; an empty $0 adds nothing
+in_chroot "$DIR" "$VENV" sh -c 'cd /repo && PYTHONPATH=/repo/src exec env $0 "$@"' "$axe" "$@"
