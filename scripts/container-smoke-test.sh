@@ -247,7 +247,8 @@ ma, public, version, panel, panel_other, record, data = sys.argv[1:]
 ma, public = json.loads(ma), json.loads(public)
 assert ma["status"] == public["status"] == "ok", (ma, public)
 assert ma["version"] == version, (ma, version)
-assert ma["instance"] == public["instance"], (ma, public)
+# The public port faces the internet: it tells neither version nor instance.
+assert public == {"status": "ok"}, public
 assert "Alexa Bridge" in panel, panel[:200]
 assert panel_other == "403", f"the panel answered {panel_other} to a peer other than the Supervisor"
 lines = [json.loads(line) for line in open(record)]
