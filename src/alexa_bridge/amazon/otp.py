@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
 import re
-
-import pyotp
 
 from .errors import AmazonInputError
 
@@ -14,10 +13,16 @@ _CODE = re.compile(r"\d{6,8}")
 # refuses keys under 112 bits (pyotp.OTP.min_secret_length_bits): 23 characters at least.
 _KEY_LENGTH = 52
 _MAX_KEY = 128
-_MIN_BITS = pyotp.OTP.min_secret_length_bits
-_MIN_KEY = -(-_MIN_BITS // 5)
 # Base32 decodes only when the last group of 8 characters holds whole bytes.
 _DECODABLE_REMAINDERS = frozenset({0, 2, 4, 5, 7})
+
+
+@cache
+def _min_key() -> int:
+    """Return the fewest base32 characters pyotp accepts (it is loaded on first use)."""
+    import pyotp  # noqa: PLC0415 - not at start: the bridge's idle memory
+
+    return -(-pyotp.OTP.min_secret_length_bits // 5)
 
 
 def validate_otp_key(key: str) -> str:
@@ -45,7 +50,9 @@ def validate_otp_key(key: str) -> str:
             "Copy the key again from Amazon's Two-Step Verification page",
             field="otp_key",
         )
-    if not _MIN_KEY <= len(normal) <= _MAX_KEY or len(normal) % 8 not in _DECODABLE_REMAINDERS:
+    import pyotp  # noqa: PLC0415 - see _min_key
+
+    if not _min_key() <= len(normal) <= _MAX_KEY or len(normal) % 8 not in _DECODABLE_REMAINDERS:
         raise AmazonInputError(
             f"The authenticator key has {len(normal)} characters; Amazon's keys have "
             f"{_KEY_LENGTH}. Copy the whole key again (the spaces Amazon groups it with "
@@ -56,7 +63,7 @@ def validate_otp_key(key: str) -> str:
         pyotp.TOTP(normal).byte_secret()
     except ValueError:  # binascii.Error included: pyotp is the judge of what makes codes
         raise AmazonInputError(
-            f"The authenticator key is too short to make codes (at least {_MIN_KEY} "
+            f"The authenticator key is too short to make codes (at least {_min_key()} "
             f"characters; Amazon's keys have {_KEY_LENGTH}). Copy the whole key again",
             field="otp_key",
         ) from None
@@ -65,4 +72,6 @@ def validate_otp_key(key: str) -> str:
 
 def current_otp_code(key: str) -> str:
     """Return the 6-digit code the key gives now, to compare with the authenticator app."""
+    import pyotp  # noqa: PLC0415 - see _min_key
+
     return pyotp.TOTP(validate_otp_key(key)).now()

@@ -7,7 +7,6 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
 import voluptuous as vol
 
 from ..config.validate import public_url as validate_public_url
@@ -50,6 +49,9 @@ def check_certificate_pem(pem: str) -> None:
             f"(at most {MAX_PEM} characters)",
             field="certificate",
         )
+    # cryptography is loaded with the first certificate, not at start (idle memory).
+    from cryptography import x509  # noqa: PLC0415
+
     try:
         x509.load_pem_x509_certificates(pem.encode("utf-8", "replace"))
     except ValueError:
