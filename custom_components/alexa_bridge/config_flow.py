@@ -176,11 +176,9 @@ class AlexaBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             if status is not None:
                 if entry.unique_id not in (None, status["instance_id"]):
                     return self.async_abort(reason="unique_id_mismatch")
-                self.hass.config_entries.async_update_entry(
-                    entry, data=data, unique_id=status["instance_id"]
+                return await self._store_and_reload(
+                    entry, data, "reconfigure_successful", unique_id=status["instance_id"]
                 )
-                await self.hass.config_entries.async_reload(entry.entry_id)
-                return self.async_abort(reason="reconfigure_successful")
             errors["base"] = error or "cannot_connect"
         return self.async_show_form(
             step_id="reconfigure",
@@ -191,6 +189,14 @@ class AlexaBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={"example_url": EXAMPLE_MA_API_URL},
             errors=errors,
         )
+
+    async def _store_and_reload(
+        self, entry: ConfigEntry, data: dict[str, Any], reason: str, **changes: Any
+    ) -> ConfigFlowResult:
+        """Save the checked settings, reload the entry with them and end the flow."""
+        self.hass.config_entries.async_update_entry(entry, data=data, **changes)
+        await self.hass.config_entries.async_reload(entry.entry_id)
+        return self.async_abort(reason=reason)
 
     async def async_step_reauth(self, _entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Ask for new credentials when the bridge refuses the stored ones."""
@@ -208,9 +214,7 @@ class AlexaBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             data = {**entry.data, **user_input}
             status, error = await self._validate(data)
             if status is not None:
-                self.hass.config_entries.async_update_entry(entry, data=data)
-                await self.hass.config_entries.async_reload(entry.entry_id)
-                return self.async_abort(reason="reauth_successful")
+                return await self._store_and_reload(entry, data, "reauth_successful")
             errors["base"] = error or "cannot_connect"
         return self.async_show_form(
             step_id="reauth_confirm",
