@@ -1,4 +1,4 @@
-"""Run the benchmark: `python -m bench` (or `make bench`); it stops by itself in about 4 min.
+"""Run the benchmark: `python -m bench` (or `make bench`); it stops by itself in about 7 min.
 
 A real bridge runs in its own process (bench/launcher.py) pinned to CPU 0, with a fake
 Amazon certificate host (real signature verification) and a fake Music Assistant; load

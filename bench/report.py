@@ -12,6 +12,8 @@ from typing import Any
 
 import aiohttp
 
+from alexa_bridge.helpers.passthrough import BATCH_SIZE
+
 from .nginx import nginx_version
 from .soak import FLAT_LIMIT_MIB, FLAT_WINDOW
 
@@ -107,7 +109,8 @@ def _relay_rows(figures: Figures) -> list[Row]:
         delivered = [p["min_rate"] for p in pair.values()]
         rows.append(
             row(
-                f"relay, {count} streams at 320 kbit/s for {figures.window:.0f} s: bridge",
+                f"relay, {count} streams at 320 kbit/s for {figures.window:.0f} s: bridge"
+                f" (reads batched from {BATCH_SIZE // 1024} KiB)",
                 f"{bridge['cpu'] / count:.3%} of a core per stream, RSS {bridge['rss']:.1f} MiB, "
                 f"slowest stream {bridge['min_rate'] / 1000:.1f} KB/s",
                 bridge,

@@ -16,6 +16,7 @@ import pytest
 
 from alexa_bridge.api import relay
 from alexa_bridge.const import MAX_IMAGE_BYTES
+from alexa_bridge.helpers.passthrough import BATCH_AFTER, BATCH_SIZE
 
 from .fakes import alexa
 from .fakes.music_assistant import (
@@ -269,6 +270,73 @@ async def test_upstream_closed_when_paced_client_disconnects(
         await resp.content.readexactly(10_000)
         resp.close()
     await wait_for(lambda: ma.open_streams == 0, within=2)
+
+
+async def http_chunks(response: aiohttp.ClientResponse, count: int) -> list[bytes]:
+    """Read `count` whole HTTP chunks of a chunked response, as the Echo's parser sees them."""
+    chunks: list[bytes] = []
+    current = bytearray()
+    async for data, end_of_chunk in response.content.iter_chunks():
+        current += data
+        if end_of_chunk:
+            chunks.append(bytes(current))
+            current.clear()
+            if len(chunks) == count:
+                break
+    return chunks
+
+
+async def test_live_stream_is_passed_on_in_batches(
+    bridge: RunningBridge, ma: FakeMusicAssistant
+) -> None:
+    """MA writes 10 kB every 0.1 s; past the first 64 KiB the Echo gets 16 KiB or more at a time.
+
+    Each batch is one read and one write of the bridge's instead of one per MA write:
+    that is what keeps a relay's CPU near nginx's.
+    """
+    url = await push(bridge, ma.flow_url(rate=100_000))
+    async with bridge.client.get(url) as resp:
+        chunks = await http_chunks(resp, 40)
+    received = b"".join(chunks)
+    assert received == flow_bytes(0, len(received))
+    start = next(i for i in range(len(chunks)) if sum(map(len, chunks[:i])) >= BATCH_AFTER)
+    later = [len(chunk) for chunk in chunks[start + 1 : -1]]
+    assert len(later) >= 5, later
+    assert min(later) >= BATCH_SIZE, later
+    assert max(len(chunk) for chunk in chunks[:start]) < BATCH_SIZE  # the start is not held
+
+
+async def test_quiet_stream_gets_its_held_bytes_at_once(
+    bridge: RunningBridge, ma: FakeMusicAssistant
+) -> None:
+    """MA going quiet mid-batch: its last bytes reach the Echo within 2 s, not at the stall.
+
+    70,000 bytes at 40 kB/s take 1.75 s; the last 4,464 are less than a batch.
+    """
+    url = await push(bridge, ma.flow_url(rate=40_000, stall_after=70_000))
+    deadline = 70_000 / 40_000 + 2 * relay.HOLD_LIMIT + 0.5
+    started = time.monotonic()
+    async with bridge.client.get(url) as resp:
+        received = bytearray()
+        async with asyncio.timeout(deadline + 2):
+            while len(received) < 70_000:
+                received += await resp.content.readany()
+        took = time.monotonic() - started
+        assert ma.open_streams == 1  # still open: the relay was not ended as stalled
+    assert received == flow_bytes(0, 70_000)
+    assert took < deadline
+
+
+async def test_live_stream_end_is_not_held(bridge: RunningBridge, ma: FakeMusicAssistant) -> None:
+    """A stream of undeclared length ends whole as soon as MA ends it, even mid-batch."""
+    url = await push(bridge, ma.flow_url(rate=100_000, length=200_007, chunked=1))
+    async with bridge.client.get(url) as resp:
+        assert "Content-Length" not in resp.headers
+        started = time.monotonic()
+        body = await resp.read()
+        took = time.monotonic() - started
+    assert body == flow_bytes(0, 200_007)
+    assert took < 200_007 / 100_000 + 0.5
 
 
 async def test_image_relay_serves_art(bridge: RunningBridge, ma: FakeMusicAssistant) -> None:

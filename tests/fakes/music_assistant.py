@@ -52,7 +52,8 @@ class FakeMusicAssistant:
     """Serve MA-like stream and image URLs on 127.0.0.1 and record how they were used.
 
     Query parameters of `/flow/...`: `length` (bytes; endless without it, which also
-    turns off Range), `rate` (bytes per second, paced in tenths of a second) and
+    turns off Range), `chunked=1` (with `length`: end there without declaring it, as MA's
+    transcoded streams do), `rate` (bytes per second, paced in tenths of a second) and
     `stall_after` (send that many bytes, then hold the connection silently).
     """
 
@@ -124,7 +125,9 @@ class FakeMusicAssistant:
         response = web.StreamResponse()
         response.content_type = FLOW_CONTENT_TYPE
         start, end = 0, ENDLESS
-        if length is not None:
+        if length is not None and query.get("chunked") == "1":
+            end = length
+        elif length is not None:
             end = length
             response.headers[hdrs.ACCEPT_RANGES] = "bytes"
             wanted = request.headers.get(hdrs.RANGE)

@@ -31,6 +31,7 @@ FORWARDED_HEADERS = (hdrs.RANGE, hdrs.IF_RANGE, hdrs.ACCEPT_ENCODING)
 HEADERS_TIMEOUT = 10.0
 READ_TIMEOUT = RELAY_READ_TIMEOUT  # Music Assistant silent this long: the relay ends
 WRITE_TIMEOUT = RELAY_READ_TIMEOUT  # the Echo reads nothing this long: the relay ends
+HOLD_LIMIT = 1.0  # a live stream quiet this long: bytes held back for a batch pass at once
 # On a real Music Assistant every relay is a transcode: an Echo needs one or two per
 # stream at a time (a HEAD, a Range retry); at the cap the oldest of the token ends.
 MAX_RELAYS_PER_TOKEN = 3
@@ -203,10 +204,15 @@ def _response_for(head: UpstreamHead, media: str, max_bytes: int | None) -> web.
 
 
 async def _pump(protocol: RelayProtocol, writer: AbstractStreamWriter) -> None:
-    """Wait while the body flows; drain the client when it lags; end a stalled relay."""
+    """Wait while the body flows; drain the client when it lags; end a stalled relay.
+
+    A stream quiet for `HOLD_LIMIT` first gets the bytes held back for a batch; it is
+    stalled only when nothing came since.
+    """
     loop = asyncio.get_running_loop()
+    quiet_limit = min(HOLD_LIMIT, READ_TIMEOUT)
     while True:
-        await protocol.wait(READ_TIMEOUT)
+        await protocol.wait(quiet_limit if protocol.holding else READ_TIMEOUT)
         if protocol.finished:
             return
         if protocol.paused:
@@ -217,6 +223,10 @@ async def _pump(protocol: RelayProtocol, writer: AbstractStreamWriter) -> None:
                 protocol.abort("the client stopped reading")
                 return
             protocol.resume()
-        elif loop.time() - protocol.last_read >= READ_TIMEOUT:
+            continue
+        quiet = loop.time() - protocol.last_read
+        if quiet >= quiet_limit and protocol.release_held():
+            continue
+        if quiet >= READ_TIMEOUT:
             protocol.abort("Music Assistant's stream stalled")
             return

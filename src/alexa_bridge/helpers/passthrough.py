@@ -1,8 +1,13 @@
-"""Relay one HTTP response body from an upstream socket to a client transport, chunk by chunk.
+"""Relay one HTTP response body from an upstream socket to a client transport, read by read.
 
 Each read from Music Assistant is written to the Echo's transport straight from
 `data_received`: no stream reader, no task wake-up per chunk. When the Echo's transport
 buffers too much, reading from Music Assistant pauses until it drains.
+
+A live stream (no Content-Length) is read in batches once it runs: the kernel is asked
+(SO_RCVLOWAT) to wake the bridge only when a batch has arrived, so a 320 kbit/s stream
+costs a few reads a second instead of one per write of Music Assistant's. The owner
+calls `release_held()` when the stream goes quiet, so no bytes wait behind a batch.
 """
 
 from __future__ import annotations
@@ -10,10 +15,17 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 import enum
+import socket
+import sys
 
 MAX_HEAD = 64 * 1024
 MAX_SIZE_LINE = 1024
 SINK_HIGH_WATER = 256 * 1024  # about 6 s of a 320 kbit/s stream buffered for the Echo
+# A live stream's first bytes (and its first bytes after a quiet spell) pass read by read,
+# so playback starts at once; after that the kernel wakes the bridge per 16 KiB, about
+# 0.4 s of a 320 kbit/s stream.
+BATCH_AFTER = 64 * 1024
+BATCH_SIZE = 16 * 1024
 CRLF = b"\r\n"
 
 
@@ -129,6 +141,8 @@ class RelayProtocol(asyncio.Protocol):
         self.complete = False
         self.reason = ""
         self._wake: asyncio.Future[None] | None = None
+        self._batch_from = BATCH_AFTER  # `sent` from which reads are batched
+        self.holding = False  # the kernel is asked to hold reads below BATCH_SIZE
 
     # asyncio.Protocol -------------------------------------------------------------------
 
@@ -210,6 +224,18 @@ class RelayProtocol(asyncio.Protocol):
         if self.transport is not None and not self.finished:
             self.transport.resume_reading()
 
+    def release_held(self) -> bool:
+        """Stop batching, so bytes below a batch come through now; say whether it was on.
+
+        Batching starts again once another `BATCH_AFTER` bytes have passed.
+        """
+        if not self.holding:
+            return False
+        self.holding = False
+        self._batch_from = self.sent + BATCH_AFTER
+        self._set_low_water(1)
+        return True
+
     def abort(self, reason: str) -> None:
         """End the relay as incomplete (limit, stall, eviction) and close upstream."""
         if not self.finished:
@@ -263,26 +289,42 @@ class RelayProtocol(asyncio.Protocol):
             except UpstreamError as err:
                 self.abort(str(err))
                 return
+            size = sum(map(len, pieces))
         else:
-            pieces = [data]
-        for piece in pieces:
-            size = len(piece)
-            self.sent += size
-            if self._limit is not None and self.sent > self._limit:
-                self.abort("over the size limit")
-                return
+            pieces, size = [data], len(data)
+        self.sent += size
+        if self._limit is not None and self.sent > self._limit:
+            self.abort("over the size limit")
+            return
+        if size:  # one write, and one chunk towards the client, per read
             if self._framing is Framing.CHUNKED:
-                sink.writelines((b"%x\r\n" % size, piece, CRLF))
+                sink.writelines((b"%x\r\n" % size, *pieces, CRLF))
             else:
-                sink.write(piece)
+                sink.writelines(pieces)
         if (self._decoder is not None and self._decoder.done) or (
             self._length is not None and self.sent >= self._length
         ):
             self._end(complete=self._length is None or self.sent == self._length)
-        elif sink.get_write_buffer_size() > SINK_HIGH_WATER and self.transport is not None:
+            return
+        if sink.get_write_buffer_size() > SINK_HIGH_WATER and self.transport is not None:
             self.transport.pause_reading()
             self.paused = True
             self._wakeup()
+        if not self.holding and self._length is None and self.sent >= self._batch_from:
+            self.holding = self._set_low_water(BATCH_SIZE)
+            self._wakeup()  # the owner now watches for a quiet spell
+
+    def _set_low_water(self, size: int) -> bool:
+        """Ask the kernel to report the upstream socket readable from `size` bytes on."""
+        sock = self.transport.get_extra_info("socket") if self.transport is not None else None
+        if sock is None:
+            return False
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, size)
+        except OSError:  # a platform without it: every read passes on its own
+            self._batch_from = sys.maxsize
+            return False
+        return True
 
     def _finish_at_eof(self, exc: Exception | None) -> None:
         """Upstream closed: complete only for a close-delimited body ended cleanly."""
