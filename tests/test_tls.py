@@ -10,6 +10,7 @@ from cryptography import x509
 import pytest
 
 from alexa_bridge.exceptions import ListenerError
+from alexa_bridge.server import limits
 
 from .conftest import BridgeFactory
 from .fakes.pki import Issued, TestPKI, make_leaf
@@ -104,3 +105,30 @@ async def test_mismatched_pair_stops_start_up(
     other.write_bytes(make_leaf(pki.intermediate, [HOST]).key_pem)
     with pytest.raises(ListenerError, match="cannot be used together"):
         await bridge_factory(ssl=True, certfile=str(cert), keyfile=str(other))
+
+
+async def test_handshake_that_never_comes_is_closed_at_the_head_deadline(
+    bridge_factory: BridgeFactory,
+    pki: TestPKI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A client that connects to the TLS port and says nothing is closed at the head deadline.
+
+    Asyncio alone would hold it for 60 s; here the deadline is shortened to 0.5 s.
+    """
+    monkeypatch.setattr(limits, "HEAD_TIMEOUT", 0.5)
+    cert, key = _write(tmp_path, make_leaf(pki.intermediate, [HOST]), pki)
+    bridge = await bridge_factory(ssl=True, certfile=str(cert), keyfile=str(key))
+    port = bridge.core.bound_ports["public"]
+    silent_reader, silent = await asyncio.open_connection("127.0.0.1", port)
+    half_reader, half = await asyncio.open_connection("127.0.0.1", port)
+    half.write(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")  # a ClientHello that stops
+    try:
+        async with asyncio.timeout(3):
+            assert await silent_reader.read() == b""
+            assert await half_reader.read() == b""
+        assert await _served_serial(bridge, pki) > 0  # a real client is still served
+    finally:
+        silent.close()
+        half.close()

@@ -23,8 +23,9 @@ from ..const import (
 )
 from ..core import BridgeCore
 from ..exceptions import ListenerError
+from . import limits
 from .limits import ConnectionGuard, GuardedAppRunner, connection_cap, raise_fd_limit
-from .tls import RELOAD_INTERVAL, ReloadingCertificate
+from .tls import RELOAD_INTERVAL, HandshakeDeadlineSite, ReloadingCertificate
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -134,7 +135,17 @@ class Listeners:
         await runner.setup()
         self._listeners[name] = Listener(name, runner, port)
         for host in hosts:
-            site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=ssl_context)
+            site = (
+                web.TCPSite(runner, host, port, reuse_address=True)
+                if ssl_context is None
+                else HandshakeDeadlineSite(
+                    runner,
+                    host,
+                    port,
+                    ssl_context=ssl_context,
+                    handshake_timeout=limits.HEAD_TIMEOUT,  # a TLS head has the same time
+                )
+            )
             try:
                 await site.start()
             except OSError as err:

@@ -9,6 +9,8 @@ from pathlib import Path
 import ssl
 import tempfile
 
+from aiohttp import web
+
 from ..exceptions import ListenerError
 
 _LOGGER = logging.getLogger(__name__)
@@ -90,3 +92,45 @@ class ReloadingCertificate:
             key.write_bytes(self._key.read_bytes())
             ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
             self.context.load_cert_chain(cert, key)
+
+
+class HandshakeDeadlineSite(web.TCPSite):
+    """A TLS site whose handshakes must end within a deadline; asyncio's default is 60 s.
+
+    A connection that never finishes its handshake is not yet the guard's to see, so
+    without this it could hold a file descriptor for a minute.
+    """
+
+    __slots__ = ("_handshake_timeout",)
+
+    def __init__(
+        self,
+        runner: web.BaseRunner,
+        host: str,
+        port: int,
+        *,
+        ssl_context: ssl.SSLContext,
+        handshake_timeout: float,
+        reuse_address: bool = True,
+    ) -> None:
+        """Keep TCPSite's settings and the deadline."""
+        super().__init__(runner, host, port, ssl_context=ssl_context, reuse_address=reuse_address)
+        self._handshake_timeout = handshake_timeout
+
+    async def start(self) -> None:
+        """Listen as TCPSite does, with the handshake deadline."""
+        await web.BaseSite.start(self)  # registers the site with its runner
+        server = self._runner.server
+        if server is None:
+            raise RuntimeError("the runner is not set up")
+        self._server = await asyncio.get_running_loop().create_server(
+            server,
+            self._host,
+            self._port,
+            ssl=self._ssl_context,
+            backlog=self._backlog,
+            reuse_address=self._reuse_address,
+            ssl_handshake_timeout=self._handshake_timeout,
+        )
+        sockets = self._server.sockets
+        self._bound_port = sockets[0].getsockname()[1] if sockets else self._port
