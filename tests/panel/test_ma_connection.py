@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 import html
+import re
 from typing import Any
 
 import pytest
@@ -41,9 +42,9 @@ async def setup_page(bridge: RunningBridge) -> str:
 
 async def post(bridge: RunningBridge, action: str, **fields: str) -> int:
     """Post one of the step's forms with the page's CSRF token; return the status."""
-    data = {"csrf": bridge.core.csrf.token, "action": action, **fields}
+    data = {"csrf": bridge.core.csrf.token, "action": f"ma_{action}", **fields}
     async with bridge.client.post(
-        f"{bridge.panel}/music-assistant", data=data, allow_redirects=False
+        f"{bridge.panel}/setup", data=data, allow_redirects=False
     ) as resp:
         if resp.status == 303:
             assert resp.headers["Location"] == "setup#step-music_assistant"
@@ -177,13 +178,41 @@ async def test_unreachable_music_assistant(bridge: RunningBridge) -> None:
 
 async def test_check_needs_the_page_token(bridge: RunningBridge) -> None:
     """A cross-site post without the page's token changes nothing."""
-    url = f"{bridge.panel}/music-assistant"
-    async with bridge.client.post(url, data={"action": "check", "ma_url": "http://e:1"}) as resp:
+    url = f"{bridge.panel}/setup"
+    data = {"action": "ma_check", "ma_url": "http://e:1"}
+    async with bridge.client.post(url, data=data) as resp:
         assert resp.status == 403
     assert bridge.core.settings.ma_url is None
-    data = {"csrf": bridge.core.csrf.token, "action": "check", "ma_url": "ftp://x"}
-    async with bridge.client.post(url, data=data) as resp:
+
+
+async def test_bad_address_is_shown_at_its_field(bridge: RunningBridge) -> None:
+    """A bad address comes back at its field on the setup page, as typed; the token does not."""
+    data = {
+        "csrf": bridge.core.csrf.token,
+        "action": "ma_check",
+        "ma_url": "ftp://music.local",
+        "ma_token": "typed-Secret-Token-1234",
+    }
+    async with bridge.client.post(f"{bridge.panel}/setup", data=data) as resp:
         assert resp.status == 400
-        assert resp.content_type == "text/html"  # a panel page, never raw JSON
-        assert "ma_url" in await resp.text()
+        assert resp.content_type == "text/html"  # the panel's page, never raw JSON
+        page = html.unescape(await resp.text())
+    match = re.search(r'<input id="ma_check-ma_url"[^>]*>', page)
+    assert match is not None
+    assert 'aria-invalid="true"' in match.group(0)
+    assert 'value="ftp://music.local"' in match.group(0)  # what was typed, to correct it
+    assert re.search(r'<p class="field-error" id="err-ma_check-ma_url">[^<]*http', page)
+    assert "typed-Secret-Token-1234" not in page
     assert bridge.core.settings.ma_url is None
+    assert bridge.core.settings.ma_token != "typed-Secret-Token-1234"
+
+
+async def test_overlong_token_is_shown_at_its_field(bridge: RunningBridge) -> None:
+    """A token longer than any MA issues is refused at its field and not stored."""
+    data = {"csrf": bridge.core.csrf.token, "action": "ma_check", "ma_token": "t" * 5000}
+    async with bridge.client.post(f"{bridge.panel}/setup", data=data) as resp:
+        assert resp.status == 400
+        page = await resp.text()
+    assert 'id="err-ma_check-ma_token"' in page
+    assert "t" * 5000 not in page
+    assert bridge.core.settings.ma_token != "t" * 5000

@@ -52,8 +52,8 @@ async def test_connect_music_assistant_in_the_browser(
         await card.locator('button[data-copy="ma-api-url"]').click()
         await page.wait_for_selector('button[data-copy="ma-api-url"][data-copied="true"]')
         assert await page.evaluate("navigator.clipboard.readText()") == api_url
-        await page.fill("#ma-url", music_assistant.url)
-        await page.fill("#ma-token", TOKEN)
+        await page.fill("#ma_check-ma_url", music_assistant.url)
+        await page.fill("#ma_check-ma_token", TOKEN)
         await page.click("#ma-check-button")
         await page.wait_for_selector("#ma-check")
         assert "not this bridge" in await page.inner_text("#ma-check")

@@ -159,7 +159,6 @@ ROUTES = [
     Route("panel", "GET", "/status", "/status"),
     Route("panel", "GET", "/devices", "/devices"),
     Route("panel", "POST", "/devices", "/devices", "form"),
-    Route("panel", "POST", "/music-assistant", "/music-assistant", "form"),
     Route(
         "panel",
         "GET",

@@ -25,7 +25,6 @@ from .oauth import APIOAuth
 from .panel import (
     APIActivity,
     APIDevices,
-    APIMaConnection,
     APIProvisioningProgress,
     APISetup,
     APIStatusPage,
@@ -112,7 +111,6 @@ def _register_panel(app: web.Application, core: BridgeCore) -> None:
     status = APIStatusPage(core)
     devices = APIDevices(core)
     activity = APIActivity(core)
-    music_assistant = APIMaConnection(core)
     app.add_routes(
         [
             web.get("/", setup.setup_page),
@@ -129,7 +127,6 @@ def _register_panel(app: web.Application, core: BridgeCore) -> None:
             web.get("/provision/events", progress.events),
             web.get("/provision/log", progress.log),
             web.get("/provision/state", progress.state),
-            web.post("/music-assistant", music_assistant.action),
             web.get("/static/{name}", static),
         ]
     )

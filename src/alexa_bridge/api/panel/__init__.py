@@ -5,7 +5,6 @@ from __future__ import annotations
 from .activity import APIActivity
 from .devices import APIDevices
 from .files import static
-from .music_assistant import APIMaConnection
 from .render import html_error_middleware
 from .setup import APISetup
 from .skill import APIProvisioningProgress
@@ -14,7 +13,6 @@ from .status import APIStatusPage
 __all__ = [
     "APIActivity",
     "APIDevices",
-    "APIMaConnection",
     "APIProvisioningProgress",
     "APISetup",
     "APIStatusPage",

@@ -10,26 +10,15 @@ import voluptuous as vol
 
 from ...config.validate import http_url
 from ...core import BridgeCore
-from ...exceptions import APIError
 from ...panel.ma_connection import ma_connection_view
 from ...panel.wizard import StepId
-from ..utils import read_form
-from .render import require_csrf
-from .steps import Action
+from .render import at_field, redirect
+from .steps import Action, Fields
 
 _LOGGER = logging.getLogger(__name__)
 
-STEP_ANCHOR = "setup#step-music_assistant"
-ACTION_CHECK = "check"
-ACTION_FIX = "fix"
-SCHEMA_MA_ACTION = vol.Schema(
-    {
-        vol.Required("action"): vol.In([ACTION_CHECK, ACTION_FIX]),
-        vol.Optional("ma_url", default=""): vol.Any("", vol.All(str, http_url)),
-        vol.Optional("ma_token", default=""): vol.All(str, vol.Length(max=4096)),
-    },
-    extra=vol.REMOVE_EXTRA,
-)
+ANCHOR = "setup#step-music_assistant"
+MAX_TOKEN = 4096  # MA's long-lived tokens are JWTs of a few hundred characters
 
 
 class MusicAssistantStep:
@@ -42,40 +31,30 @@ class MusicAssistantStep:
         self.core = core
 
     def actions(self) -> dict[str, Action]:
-        """Return no setup-form actions: the step's forms post to their own route."""
-        return {}
+        """Return the actions of this step's forms."""
+        return {"ma_check": self._check, "ma_fix": self._fix}
 
     def context(self, _request: web.Request) -> dict[str, Any]:
         """Return what the step shows."""
         return {"ma": ma_connection_view(self.core)}
 
+    async def _check(self, _request: web.Request, fields: Fields) -> web.Response:
+        """Store MA's address and token (after checking them), then read MA's provider settings."""
+        # A blank token keeps the stored one; a blank address means MA's add-on default.
+        url = fields.get("ma_url", "").strip().rstrip("/") or None
+        if url is not None:
+            with at_field("ma_url"):
+                url = http_url(url)
+        token = fields.get("ma_token", "").strip()
+        with at_field("ma_token"):
+            vol.Length(max=MAX_TOKEN)(token)
+        await self.core.set_music_assistant(url, token or self.core.settings.ma_token)
+        await self.core.ma_provider.check()
+        raise redirect(ANCHOR)
 
-class APIMaConnection:
-    """Store MA's URL and token, read MA's Alexa provider settings, point them here."""
-
-    def __init__(self, core: BridgeCore) -> None:
-        """Keep the core."""
-        self.core = core
-
-    async def action(self, request: web.Request) -> web.StreamResponse:
-        """Run the step's check (after storing MA's address and token) or its fix."""
-        await require_csrf(request)
-        form = await read_form(request)
-        try:
-            fields = SCHEMA_MA_ACTION(
-                {key: value for key, value in form.items() if isinstance(value, str)}
-            )
-        except vol.Invalid as err:
-            field = err.path[0] if err.path else "form"
-            raise APIError(f"Connect Music Assistant: {field}: {err.error_message}") from None
-        if fields["action"] == ACTION_CHECK:
-            # A blank token keeps the stored one; a blank address means MA's add-on default.
-            url = fields["ma_url"].strip().rstrip("/") or None
-            token = fields["ma_token"].strip() or self.core.settings.ma_token
-            await self.core.set_music_assistant(url, token)
-            await self.core.ma_provider.check()
-        else:
-            result = await self.core.ma_provider.fix()
-            if result.ok:
-                _LOGGER.info("Music Assistant's Alexa provider now calls %s", self.core.ma_api_url)
-        raise web.HTTPSeeOther(location=STEP_ANCHOR)
+    async def _fix(self, _request: web.Request, _fields: Fields) -> web.Response:
+        """Point MA's Alexa provider at this bridge (and its credentials) through MA's API."""
+        result = await self.core.ma_provider.fix()
+        if result.ok:
+            _LOGGER.info("Music Assistant's Alexa provider now calls %s", self.core.ma_api_url)
+        raise redirect(ANCHOR)

@@ -27,7 +27,7 @@ from .steps import Action, Fields, TestStep, WizardStep
 _LOGGER = logging.getLogger(__name__)
 
 # Never sent back into a page: what was typed there is dropped on purpose.
-SECRET_FIELDS = frozenset({"csrf", "password", "client_secret", "action"})
+SECRET_FIELDS = frozenset({"csrf", "password", "client_secret", "ma_token", "action"})
 SCHEMA_OTP_CHECK = vol.Schema({vol.Required("key"): str}, extra=vol.REMOVE_EXTRA)
 
 
