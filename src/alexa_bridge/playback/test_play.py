@@ -96,15 +96,7 @@ class TestPlays:
         device = next((d for d in devices if d.serial == serial), None)
         if device is None:
             return None
-        result = await self.start(device.serial, device.name)
-        self._core.activity.record(
-            ActivityKind.TEST,
-            "TestPlay",
-            result.stage.value if result.reason is None else f"failed: {result.reason}",
-            device=device.name,
-            ok=result.stage != TestStage.FAILED,
-        )
-        return result
+        return await self._start_logged(device, "TestPlay")
 
     async def pair_all(self) -> list[str]:
         """Start one test play per Echo not yet paired, one after the other; return their names."""
@@ -119,17 +111,22 @@ class TestPlays:
     async def _pair_each(self, devices: list[EchoDevice]) -> None:
         """Test each Echo and wait until it answered (paired) or its test gave up."""
         for device in devices:
-            result = await self.start(device.serial, device.name)
-            self._core.activity.record(
-                ActivityKind.TEST,
-                "PairEcho",
-                result.stage.value if result.reason is None else f"failed: {result.reason}",
-                device=device.name,
-                ok=result.stage != TestStage.FAILED,
-            )
+            await self._start_logged(device, "PairEcho")
             # The stage is read from the slot, so it is polled (no event to wait on).
             while self._waiting(device.serial):  # noqa: ASYNC110
                 await asyncio.sleep(PAIR_POLL)
+
+    async def _start_logged(self, device: EchoDevice, what: str) -> TestResult:
+        """Start a test play on an Echo and put how it started on the Activity page."""
+        result = await self.start(device.serial, device.name)
+        self._core.activity.record(
+            ActivityKind.TEST,
+            what,
+            result.stage.value if result.reason is None else f"failed: {result.reason}",
+            device=device.name,
+            ok=result.stage != TestStage.FAILED,
+        )
+        return result
 
     def _waiting(self, serial: str) -> bool:
         """Return whether a test still waits for its Echo to answer."""
