@@ -311,8 +311,15 @@ class RelayProtocol(asyncio.Protocol):
             self.paused = True
             self._wakeup()
         if not self.holding and self._length is None and self.sent >= self._batch_from:
-            self.holding = self._set_low_water(BATCH_SIZE)
-            self._wakeup()  # the owner now watches for a quiet spell
+            self._start_batching()
+
+    def _start_batching(self) -> None:
+        """Have the kernel hold reads below a batch; the owner then watches for quiet."""
+        self.holding = self._set_low_water(BATCH_SIZE)
+        if self.holding:
+            self._wakeup()
+        else:  # no socket option here: every read passes on its own, never asked again
+            self._batch_from = sys.maxsize
 
     def _set_low_water(self, size: int) -> bool:
         """Ask the kernel to report the upstream socket readable from `size` bytes on."""
@@ -321,8 +328,7 @@ class RelayProtocol(asyncio.Protocol):
             return False
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, size)
-        except OSError:  # a platform without it: every read passes on its own
-            self._batch_from = sys.maxsize
+        except OSError:
             return False
         return True
 
